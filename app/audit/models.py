@@ -1,0 +1,30 @@
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.db import Base, utcnow
+
+
+class AuditEntry(Base):
+    """Who read or changed what, when. Written in the transaction of the action it records.
+
+    Holds identifiers and field names only, never the text of a narrative.
+    """
+
+    __tablename__ = "audit_entries"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True
+    )
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    account_id: Mapped[int | None] = mapped_column(index=True)
+    role: Mapped[str | None] = mapped_column(String(20))
+    organisation_id: Mapped[int | None]
+    action: Mapped[str] = mapped_column(String(60), index=True)
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[str | None] = mapped_column(String(64))
+    situation_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)

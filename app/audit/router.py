@@ -1,0 +1,50 @@
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+
+from app.audit import service
+from app.audit.schemas import AuditEntryRead, AuditPage
+from app.auth.dependencies import allow
+from app.auth.principal import Principal
+from app.auth.roles import Role
+from app.core.db import SessionDep
+from app.core.errors import Problem
+from app.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decode_cursor, encode_cursor
+
+router = APIRouter()
+Auditor = Annotated[Principal, Depends(allow(Role.ADMIN, Role.DELEGATE))]
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    code: {"model": Problem, "content": {"application/problem+json": {}}}
+    for code in (401, 403, 422)
+}
+
+
+@router.get("", responses=PROBLEMS, summary="Who read or changed what (admin, delegate)")
+def list_audit_entries(
+    session: SessionDep,
+    _principal: Auditor,
+    situation_id: Annotated[str | None, Query(max_length=36)] = None,
+    account_id: int | None = None,
+    action: Annotated[str | None, Query(max_length=60, examples=["situation.read"])] = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> AuditPage:
+    before_id = decode_cursor(cursor, types=(int,))[0] if cursor else None
+    rows = service.list_(
+        session=session,
+        limit=limit + 1,
+        before_id=before_id,
+        situation_id=situation_id,
+        account_id=account_id,
+        action=action,
+        since=since,
+        until=until,
+    )
+    items = rows[:limit]
+    next_cursor = encode_cursor([items[-1].id]) if len(rows) > limit else None
+    return AuditPage(
+        items=[AuditEntryRead.model_validate(e) for e in items], next_cursor=next_cursor
+    )

@@ -1,0 +1,66 @@
+"""The audit trail: one entry per read of a record and per change, in the same transaction."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from app.audit.models import AuditEntry
+from app.auth.principal import Principal
+from app.core.context import current_request_id
+
+
+def record(
+    *,
+    session: Session,
+    principal: Principal | None,
+    action: str,
+    object_type: str,
+    object_id: str | int | None = None,
+    situation_id: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> AuditEntry:
+    entry = AuditEntry(
+        request_id=current_request_id(),
+        account_id=principal.account_id if principal else None,
+        role=principal.role.value if principal else None,
+        organisation_id=principal.organisation_id if principal else None,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id) if object_id is not None else None,
+        situation_id=situation_id,
+        detail=detail,
+    )
+    session.add(entry)
+    return entry
+
+
+def list_(
+    *,
+    session: Session,
+    limit: int,
+    before_id: int | None = None,
+    situation_id: str | None = None,
+    account_id: int | None = None,
+    action: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[AuditEntry]:
+    """Newest first; `before_id` is the keyset cursor. Times without a zone are UTC."""
+    stmt: Select[AuditEntry] = select(AuditEntry)
+    if before_id is not None:
+        stmt = stmt.where(AuditEntry.id < before_id)
+    if situation_id is not None:
+        stmt = stmt.where(AuditEntry.situation_id == situation_id)
+    if account_id is not None:
+        stmt = stmt.where(AuditEntry.account_id == account_id)
+    if action is not None:
+        stmt = stmt.where(AuditEntry.action == action)
+    if since is not None:
+        since = since if since.tzinfo else since.replace(tzinfo=UTC)
+        stmt = stmt.where(AuditEntry.occurred_at >= since)
+    if until is not None:
+        until = until if until.tzinfo else until.replace(tzinfo=UTC)
+        stmt = stmt.where(AuditEntry.occurred_at < until)
+    return list(session.scalars(stmt.order_by(AuditEntry.id.desc()).limit(limit)))

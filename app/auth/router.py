@@ -1,0 +1,196 @@
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Query, Response
+from fastapi.security import HTTPBasic, HTTPBasicCredentials
+
+from app.auth import service
+from app.auth.dependencies import PrincipalDep, SettingsDep, allow
+from app.auth.models import Account
+from app.auth.principal import Principal
+from app.auth.roles import Role
+from app.auth.schemas import (
+    AccountPage,
+    AccountRead,
+    AccountUpdate,
+    ClientCreate,
+    ClientCreated,
+    PersonCreate,
+    TokenResponse,
+)
+from app.core.db import SessionDep
+from app.core.errors import BadRequest, Problem
+from app.core.etag import etag
+from app.core.http import IfMatch
+from app.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decode_cursor, encode_cursor
+
+router = APIRouter()
+accounts_router = APIRouter()
+
+Admin = Annotated[Principal, Depends(allow(Role.ADMIN))]
+_basic = HTTPBasic(
+    auto_error=False, description="Client credentials, as an alternative to the form"
+)
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    code: {"model": Problem, "content": {"application/problem+json": {}}}
+    for code in (400, 401, 403, 404, 409, 412, 422)
+}
+
+
+class UnsupportedGrantType(BadRequest):
+    slug = "unsupported-grant-type"
+    title = "Unsupported grant type"
+
+
+@router.post(
+    "/token",
+    responses=PROBLEMS,
+    summary="Obtain an access token (OAuth2 password or client-credentials grant)",
+)
+def issue_token(
+    session: SessionDep,
+    settings: SettingsDep,
+    response: Response,
+    grant_type: Annotated[str, Form(max_length=40)],
+    username: Annotated[str | None, Form(max_length=254)] = None,
+    password: Annotated[str | None, Form(max_length=256)] = None,
+    client_id: Annotated[str | None, Form(max_length=100)] = None,
+    client_secret: Annotated[str | None, Form(max_length=256)] = None,
+    basic: Annotated[HTTPBasicCredentials | None, Depends(_basic)] = None,
+) -> TokenResponse:
+    response.headers["Cache-Control"] = "no-store"
+    if grant_type == "password":
+        if not username or password is None:
+            raise BadRequest("The password grant takes `username` and `password`.")
+        token, ttl = service.token_for_password(
+            session=session, settings=settings, username=username, password=password
+        )
+    elif grant_type == "client_credentials":
+        if basic is not None:
+            client_id, client_secret = basic.username, basic.password
+        if not client_id or client_secret is None:
+            raise BadRequest("The client-credentials grant takes `client_id` and `client_secret`.")
+        token, ttl = service.token_for_client(
+            session=session, settings=settings, client_id=client_id, client_secret=client_secret
+        )
+    else:
+        raise UnsupportedGrantType(
+            "grant_type must be `password` or `client_credentials`.",
+            extra={"error": "unsupported_grant_type"},
+        )
+    return TokenResponse(access_token=token, expires_in=ttl)
+
+
+def _read(account: Account) -> AccountRead:
+    return AccountRead(
+        id=account.id,
+        kind=account.kind,
+        username=account.username,
+        display_name=account.display_name,
+        role=account.role,
+        organisation=account.organisation.code if account.organisation else None,
+        active=account.active,
+        created_at=account.created_at,
+    )
+
+
+@accounts_router.get("/me", responses=PROBLEMS, summary="The account behind the token")
+def whoami(session: SessionDep, principal: PrincipalDep) -> AccountRead:
+    return _read(service.get_or_404(session=session, account_id=principal.account_id))
+
+
+@accounts_router.get("", responses=PROBLEMS, summary="List accounts (admin)")
+def list_accounts(
+    session: SessionDep,
+    _admin: Admin,
+    role: Role | None = None,
+    active: bool | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> AccountPage:
+    after_id = decode_cursor(cursor, types=(int,))[0] if cursor else None
+    rows = service.list_(
+        session=session, limit=limit + 1, after_id=after_id, role=role, active=active
+    )
+    items = rows[:limit]
+    next_cursor = encode_cursor([items[-1].id]) if len(rows) > limit else None
+    return AccountPage(items=[_read(a) for a in items], next_cursor=next_cursor)
+
+
+@accounts_router.post(
+    "/people", status_code=201, responses=PROBLEMS, summary="Create a person's account (admin)"
+)
+def create_person(session: SessionDep, principal: Admin, data: PersonCreate) -> AccountRead:
+    return _read(
+        service.create_person(
+            session=session,
+            principal=principal,
+            email=str(data.email),
+            role=data.role,
+            password=data.password,
+            organisation_code=data.organisation,
+            display_name=data.display_name,
+        )
+    )
+
+
+@accounts_router.post(
+    "/clients",
+    status_code=201,
+    responses=PROBLEMS,
+    summary="Create a machine client (admin); its secret is shown once",
+)
+def create_client(session: SessionDep, principal: Admin, data: ClientCreate) -> ClientCreated:
+    account, secret = service.create_client(
+        session=session,
+        principal=principal,
+        name=data.name,
+        role=data.role,
+        organisation_code=data.organisation,
+    )
+    return ClientCreated(**_read(account).model_dump(), client_secret=secret)
+
+
+@accounts_router.get("/{account_id}", responses=PROBLEMS, summary="Read an account (admin)")
+def get_account(
+    account_id: int, session: SessionDep, _admin: Admin, response: Response
+) -> AccountRead:
+    account = service.get_or_404(session=session, account_id=account_id)
+    response.headers["ETag"] = etag(account.version)
+    return _read(account)
+
+
+@accounts_router.patch(
+    "/{account_id}",
+    responses=PROBLEMS,
+    summary="Rename, disable or enable an account (admin, If-Match required)",
+)
+def update_account(
+    account_id: int,
+    data: AccountUpdate,
+    session: SessionDep,
+    principal: Admin,
+    response: Response,
+    if_match: IfMatch = None,
+) -> AccountRead:
+    account = service.update(
+        session=session,
+        principal=principal,
+        account_id=account_id,
+        if_match=if_match,
+        display_name=data.display_name,
+        active=data.active,
+    )
+    response.headers["ETag"] = etag(account.version)
+    return _read(account)
+
+
+@accounts_router.post(
+    "/{account_id}/secret",
+    responses=PROBLEMS,
+    summary="Rotate a machine client's secret (admin): its earlier tokens stop working",
+)
+def rotate_secret(account_id: int, session: SessionDep, principal: Admin) -> ClientCreated:
+    account, secret = service.rotate_client_secret(
+        session=session, principal=principal, account_id=account_id
+    )
+    return ClientCreated(**_read(account).model_dump(), client_secret=secret)

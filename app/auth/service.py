@@ -1,0 +1,289 @@
+"""Accounts (people and machine clients) and the tokens they obtain."""
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from app.audit import service as audit_service
+from app.auth.models import Account
+from app.auth.principal import Principal
+from app.auth.roles import CLIENT_ROLES, ORGANISATION_ROLES, PERSON_ROLES, AccountKind, Role
+from app.core import security
+from app.core.config import Settings
+from app.core.errors import AppError, Conflict, NotFound, Unauthorized, ValidationFailed
+from app.core.etag import require_if_match
+from app.organisations import service as organisation_service
+
+
+class InvalidGrant(AppError):
+    status_code = 400
+    slug = "invalid-grant"
+    title = "Invalid credentials"
+
+    def __init__(self, detail: str = "The credentials are not valid.") -> None:
+        super().__init__(detail, extra={"error": "invalid_grant"})
+
+
+class InvalidClient(AppError):
+    status_code = 401
+    slug = "invalid-client"
+    title = "Invalid client credentials"
+
+    def __init__(self, detail: str = "The client credentials are not valid.") -> None:
+        super().__init__(
+            detail,
+            extra={"error": "invalid_client"},
+            headers={"WWW-Authenticate": 'Basic realm="bientraitance"'},
+        )
+
+
+def to_principal(account: Account) -> Principal:
+    return Principal(
+        account_id=account.id,
+        kind=account.kind,
+        role=account.role,
+        organisation_id=account.organisation_id,
+        organisation_code=account.organisation.code if account.organisation else None,
+        username=account.username,
+    )
+
+
+def authenticate_token(*, session: Session, settings: Settings, token: str) -> Principal:
+    """Check the token, then the account as it is now: a disabled account stops at once."""
+    try:
+        claims = security.decode_access_token(settings=settings, token=token)
+    except security.InvalidToken as exc:
+        raise Unauthorized("The access token is not valid or has expired.") from exc
+    account = session.get(Account, claims.account_id)
+    if account is None or not account.active or account.token_version != claims.token_version:
+        raise Unauthorized("The access token is not valid or has expired.")
+    return to_principal(account)
+
+
+def _issue(*, session: Session, settings: Settings, account: Account) -> tuple[str, int]:
+    principal = to_principal(account)
+    audit_service.record(
+        session=session,
+        principal=principal,
+        action="auth.token",
+        object_type="account",
+        object_id=account.id,
+    )
+    return security.create_access_token(
+        settings=settings,
+        account_id=account.id,
+        token_version=account.token_version,
+        role=account.role.value,
+    )
+
+
+def token_for_password(
+    *, session: Session, settings: Settings, username: str, password: str
+) -> tuple[str, int]:
+    account = session.scalar(
+        select(Account).where(
+            Account.username == username.strip().lower(), Account.kind == AccountKind.PERSON
+        )
+    )
+    # Verify even when the account is unknown so that both cases take the same time.
+    valid = security.verify_secret(account.secret_hash if account else None, password)
+    if account is None or not valid or not account.active:
+        raise InvalidGrant()
+    return _issue(session=session, settings=settings, account=account)
+
+
+def token_for_client(
+    *, session: Session, settings: Settings, client_id: str, client_secret: str
+) -> tuple[str, int]:
+    account = session.scalar(
+        select(Account).where(Account.username == client_id, Account.kind == AccountKind.CLIENT)
+    )
+    valid = security.verify_secret(account.secret_hash if account else None, client_secret)
+    if account is None or not valid or not account.active:
+        raise InvalidClient()
+    return _issue(session=session, settings=settings, account=account)
+
+
+def _check_role(
+    *, session: Session, kind: AccountKind, role: Role, organisation_code: str | None
+) -> int | None:
+    allowed = PERSON_ROLES if kind is AccountKind.PERSON else CLIENT_ROLES
+    if role not in allowed:
+        names = ", ".join(sorted(r.value for r in allowed))
+        raise ValidationFailed.on("role", f"a {kind.value} account takes one of: {names}")
+    if role in ORGANISATION_ROLES:
+        if organisation_code is None:
+            raise ValidationFailed.on("organisation", f"required for the role '{role.value}'")
+        organisation = organisation_service.get_by_code(session=session, code=organisation_code)
+        if organisation is None:
+            raise ValidationFailed.on("organisation", "no organisation has this code")
+        return organisation.id
+    if organisation_code is not None:
+        raise ValidationFailed.on(
+            "organisation", f"the role '{role.value}' is not bound to an organisation"
+        )
+    return None
+
+
+def create_person(
+    *,
+    session: Session,
+    principal: Principal | None,
+    email: str,
+    role: Role,
+    password: str,
+    organisation_code: str | None = None,
+    display_name: str | None = None,
+) -> Account:
+    username = email.strip().lower()
+    organisation_id = _check_role(
+        session=session, kind=AccountKind.PERSON, role=role, organisation_code=organisation_code
+    )
+    if session.scalar(select(Account.id).where(Account.username == username)) is not None:
+        raise Conflict("An account with this e-mail exists already.")
+    account = Account(
+        kind=AccountKind.PERSON,
+        username=username,
+        display_name=display_name or username,
+        secret_hash=security.hash_secret(password),
+        role=role,
+        organisation_id=organisation_id,
+    )
+    session.add(account)
+    session.flush()
+    audit_service.record(
+        session=session,
+        principal=principal,
+        action="account.create",
+        object_type="account",
+        object_id=account.id,
+        detail={"role": role.value, "kind": AccountKind.PERSON.value},
+    )
+    return account
+
+
+def create_client(
+    *,
+    session: Session,
+    principal: Principal | None,
+    name: str,
+    role: Role,
+    organisation_code: str | None = None,
+) -> tuple[Account, str]:
+    """Returns the account and its secret, which is not stored and cannot be shown again."""
+    organisation_id = _check_role(
+        session=session, kind=AccountKind.CLIENT, role=role, organisation_code=organisation_code
+    )
+    secret = security.new_client_secret()
+    account = Account(
+        kind=AccountKind.CLIENT,
+        username=security.new_client_id(),
+        display_name=name,
+        secret_hash=security.hash_secret(secret),
+        role=role,
+        organisation_id=organisation_id,
+    )
+    session.add(account)
+    session.flush()
+    audit_service.record(
+        session=session,
+        principal=principal,
+        action="account.create",
+        object_type="account",
+        object_id=account.id,
+        detail={"role": role.value, "kind": AccountKind.CLIENT.value},
+    )
+    return account, secret
+
+
+def get_or_404(*, session: Session, account_id: int) -> Account:
+    account = session.get(Account, account_id)
+    if account is None:
+        raise NotFound("No account has this id.")
+    return account
+
+
+def list_(
+    *,
+    session: Session,
+    limit: int,
+    after_id: int | None = None,
+    role: Role | None = None,
+    active: bool | None = None,
+) -> list[Account]:
+    stmt: Select[Account] = select(Account)
+    if after_id is not None:
+        stmt = stmt.where(Account.id > after_id)
+    if role is not None:
+        stmt = stmt.where(Account.role == role)
+    if active is not None:
+        stmt = stmt.where(Account.active == active)
+    return list(session.scalars(stmt.order_by(Account.id).limit(limit)))
+
+
+def update(
+    *,
+    session: Session,
+    principal: Principal | None,
+    account_id: int,
+    if_match: str | None,
+    display_name: str | None = None,
+    active: bool | None = None,
+) -> Account:
+    account = get_or_404(session=session, account_id=account_id)
+    require_if_match(if_match, account.version)
+    changed: list[str] = []
+    if display_name is not None and display_name != account.display_name:
+        account.display_name = display_name
+        changed.append("display_name")
+    if active is not None and active != account.active:
+        account.active = active
+        changed.append("active")
+        if not active:
+            account.token_version += 1
+    session.flush()
+    audit_service.record(
+        session=session,
+        principal=principal,
+        action="account.update",
+        object_type="account",
+        object_id=account.id,
+        detail={"fields": changed, "active": account.active},
+    )
+    return account
+
+
+def rotate_client_secret(
+    *, session: Session, principal: Principal | None, account_id: int
+) -> tuple[Account, str]:
+    account = get_or_404(session=session, account_id=account_id)
+    if account.kind is not AccountKind.CLIENT:
+        raise Conflict("Only a machine client has a secret to rotate.")
+    secret = security.new_client_secret()
+    account.secret_hash = security.hash_secret(secret)
+    account.token_version += 1
+    session.flush()
+    audit_service.record(
+        session=session,
+        principal=principal,
+        action="account.rotate_secret",
+        object_type="account",
+        object_id=account.id,
+    )
+    return account, secret
+
+
+def set_password(
+    *, session: Session, principal: Principal | None, account: Account, password: str
+) -> None:
+    if account.kind is not AccountKind.PERSON:
+        raise Conflict("A machine client has a secret, not a password.")
+    account.secret_hash = security.hash_secret(password)
+    account.token_version += 1
+    session.flush()
+    audit_service.record(
+        session=session,
+        principal=principal,
+        action="account.set_password",
+        object_type="account",
+        object_id=account.id,
+    )

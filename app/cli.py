@@ -1,0 +1,145 @@
+"""The `bientraitance` console command."""
+
+import sys
+from typing import Annotated
+
+import typer
+
+from app.auth import service as auth_service
+from app.auth.roles import Role
+from app.core.config import get_settings
+from app.core.db import make_engine, make_sessionmaker
+from app.core.errors import AppError
+from app.core.migrate import upgrade_to_head
+
+app = typer.Typer(help="The bientraitance delegates' case register.", no_args_is_help=True)
+users = typer.Typer(help="People's accounts.", no_args_is_help=True)
+clients = typer.Typer(help="Machine clients (intranets, report scripts).", no_args_is_help=True)
+organisations = typer.Typer(help="Member organisations.", no_args_is_help=True)
+app.add_typer(users, name="users")
+app.add_typer(clients, name="clients")
+app.add_typer(organisations, name="organisations")
+
+RoleOption = Annotated[Role, typer.Option(help="admin, delegate, coordinator, intranet, reporter")]
+OrganisationOption = Annotated[
+    str | None, typer.Option(help="Organisation code (coordinator and intranet roles).")
+]
+
+
+def _fail(error: AppError) -> None:
+    typer.secho(f"error: {error.detail or error.title}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code=1)
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database to the latest schema."""
+    upgrade_to_head(get_settings().database_url)
+    typer.echo("database is at the latest schema")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+) -> None:
+    """Migrate the database, then serve the API."""
+    import uvicorn
+
+    settings = get_settings()
+    upgrade_to_head(settings.database_url)
+    uvicorn.run(
+        "app.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        server_header=False,
+        log_level=settings.log_level.lower(),
+    )
+
+
+@users.command("create")
+def create_user(
+    email: Annotated[str, typer.Option(help="Login e-mail.")],
+    role: RoleOption,
+    organisation: OrganisationOption = None,
+    password: Annotated[
+        str | None, typer.Option(help="At least 12 characters; asked for when left out.")
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="Display name.")] = None,
+) -> None:
+    """Create a person's account."""
+    if password is None:
+        if not sys.stdin.isatty():
+            password = sys.stdin.readline().rstrip("\n")
+        else:
+            password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < 12:
+        typer.secho("error: the password needs at least 12 characters", fg="red", err=True)
+        raise typer.Exit(code=1)
+    factory = make_sessionmaker(make_engine(get_settings().database_url))
+    try:
+        with factory.begin() as session:
+            account = auth_service.create_person(
+                session=session,
+                principal=None,
+                email=email,
+                role=role,
+                password=password,
+                organisation_code=organisation,
+                display_name=name,
+            )
+            typer.echo(f"created {account.role.value} {account.username} (id {account.id})")
+    except AppError as error:
+        _fail(error)
+
+
+@clients.command("create")
+def create_client(
+    name: Annotated[str, typer.Option(help="What the client is, e.g. 'MRE intranet'.")],
+    role: RoleOption,
+    organisation: OrganisationOption = None,
+) -> None:
+    """Create a machine client and print its secret, once."""
+    factory = make_sessionmaker(make_engine(get_settings().database_url))
+    try:
+        with factory.begin() as session:
+            account, secret = auth_service.create_client(
+                session=session,
+                principal=None,
+                name=name,
+                role=role,
+                organisation_code=organisation,
+            )
+            typer.echo(f"client_id={account.username}")
+            typer.echo(f"client_secret={secret}")
+            typer.secho("Store the secret now: it is not shown again.", err=True)
+    except AppError as error:
+        _fail(error)
+
+
+@organisations.command("create")
+def create_organisation(
+    code: Annotated[str, typer.Option(help="Short code, e.g. MRE.")],
+    name: Annotated[str, typer.Option(help="Full name.")],
+) -> None:
+    """Add a member organisation."""
+    from app.organisations import service as organisation_service
+    from app.organisations.schemas import OrganisationCreate
+
+    data = OrganisationCreate(code=code, name=name)
+    factory = make_sessionmaker(make_engine(get_settings().database_url))
+    try:
+        with factory.begin() as session:
+            organisation_service.create(
+                session=session, principal=None, code=data.code, name=data.name
+            )
+            typer.echo(f"created organisation {data.code}")
+    except AppError as error:
+        _fail(error)
+
+
+def main() -> None:
+    app()

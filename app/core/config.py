@@ -1,0 +1,54 @@
+"""Settings, read from `BIENTRAITANCE_*` environment variables or a `.env` file."""
+
+from enum import StrEnum
+from functools import lru_cache
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRET_KEY = "development-only-secret-key-change-me"  # noqa: S105
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="BIENTRAITANCE_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    environment: Environment = Environment.DEVELOPMENT
+    database_url: str = "sqlite:///./bientraitance.db"
+    secret_key: SecretStr = SecretStr(PLACEHOLDER_SECRET_KEY)
+    token_issuer: str = "bientraitance"  # noqa: S105
+    token_audience: str = "bientraitance-api"  # noqa: S105
+    access_token_ttl_seconds: int = Field(default=3600, ge=60, le=86400)
+    # Upper bounds that protect the service from oversized input.
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    idempotency_ttl_hours: int = Field(default=24, ge=1)
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secret_outside_development(self) -> "Settings":
+        if self.environment is Environment.DEVELOPMENT:
+            return self
+        key = self.secret_key.get_secret_value()
+        if key == PLACEHOLDER_SECRET_KEY or len(key) < MIN_SECRET_KEY_LENGTH:
+            raise ValueError(
+                "BIENTRAITANCE_SECRET_KEY must be set to a random value of at least "
+                f"{MIN_SECRET_KEY_LENGTH} characters outside development "
+                '(for example: python -c "import secrets; print(secrets.token_urlsafe(48))")'
+            )
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

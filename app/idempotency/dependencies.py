@@ -1,0 +1,61 @@
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from fastapi.responses import Response
+
+from app.auth.dependencies import SettingsDep
+from app.auth.principal import Principal
+from app.core.db import SessionDep
+from app.idempotency import service
+from app.idempotency.service import Result
+
+
+@dataclass(frozen=True)
+class Idempotency:
+    key: str | None
+    fingerprint: str
+    ttl: timedelta
+
+    def respond(
+        self,
+        *,
+        session: SessionDep,
+        principal: Principal,
+        status_code: int,
+        produce: Callable[[], Result],
+    ) -> Response:
+        return service.execute(
+            session=session,
+            principal=principal,
+            key=self.key,
+            request_fingerprint=self.fingerprint,
+            ttl=self.ttl,
+            status_code=status_code,
+            produce=produce,
+        )
+
+
+async def get_idempotency(
+    request: Request,
+    settings: SettingsDep,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description="Any unique string (a UUID): a retry with it returns the first answer.",
+            max_length=255,
+        ),
+    ] = None,
+) -> Idempotency:
+    body = await request.body()
+    return Idempotency(
+        key=idempotency_key,
+        fingerprint=service.fingerprint(method=request.method, path=request.url.path, body=body),
+        ttl=timedelta(hours=settings.idempotency_ttl_hours),
+    )
+
+
+IdempotencyDep = Annotated[Idempotency, Depends(get_idempotency)]

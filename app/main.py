@@ -1,0 +1,58 @@
+"""The application factory."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
+
+from app.api import api_router
+from app.core.config import Settings, get_settings
+from app.core.db import make_engine, make_sessionmaker
+from app.core.errors import install_error_handlers
+from app.core.http import API_PREFIX
+from app.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+
+DESCRIPTION = """
+The case register of the bientraitance delegates: situations of suspected maltreatment or
+questioning about good treatment, classified with the M1-M24 typology at intake and at closure,
+followed on the traffic light (green, orange, red) and in their reports to the authorities.
+
+**Authentication**: `POST /api/v1/auth/token` (OAuth2 password or client-credentials grant),
+then `Authorization: Bearer <token>` on every call.
+
+**Who sees what**: delegates see every situation; coordinators and intranet clients see their
+own organisation's only; reporters see statistics, never a record; admins manage organisations,
+accounts and reference data. A record outside your reach answers 404, as if it did not exist.
+
+**Errors** are RFC 9457 `application/problem+json`. **Changes** take `If-Match` (the `ETag`
+you read; required for PATCH). **Creating POSTs** take `Idempotency-Key`.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    logging.basicConfig(level=settings.log_level)
+    engine = make_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app: FastAPI = FastAPIOffline(
+        title="Bientraitance case register",
+        version="1.0.0",
+        description=DESCRIPTION,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware)
+    app.include_router(api_router)
+    return app

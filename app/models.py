@@ -1,0 +1,44 @@
+"""Every model, imported once so that the metadata (and Alembic) knows all the tables."""
+
+from app.audit.models import AuditEntry
+from app.auth.models import Account
+from app.core.db import Base
+from app.idempotency.models import IdempotencyRecord
+from app.organisations.models import Organisation, Site
+from app.reference.models import AgeGroup, Authority, RequesterKind
+from app.situations.models import (
+    AuthorityReport,
+    Closure,
+    DelegateAction,
+    ReferenceCounter,
+    Reopening,
+    SeverityChange,
+    Situation,
+    SituationEdit,
+    YearEndReview,
+)
+from app.typologies.models import Typology, TypologyGroup, TypologyGroupMember
+
+__all__ = [
+    "Account",
+    "AgeGroup",
+    "AuditEntry",
+    "Authority",
+    "AuthorityReport",
+    "Base",
+    "Closure",
+    "DelegateAction",
+    "IdempotencyRecord",
+    "Organisation",
+    "ReferenceCounter",
+    "Reopening",
+    "RequesterKind",
+    "SeverityChange",
+    "Site",
+    "Situation",
+    "SituationEdit",
+    "Typology",
+    "TypologyGroup",
+    "TypologyGroupMember",
+    "YearEndReview",
+]

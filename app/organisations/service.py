@@ -1,0 +1,113 @@
+"""Member organisations and their services or sites."""
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from app.audit import service as audit_service
+from app.auth.principal import Principal
+from app.auth.roles import ORGANISATION_ROLES
+from app.core.errors import Conflict, NotFound
+from app.core.etag import require_if_match
+from app.organisations.models import Organisation, Site
+
+
+def readable_organisations(principal: Principal) -> Select[Organisation]:
+    """A coordinator or intranet client sees its own organisation only."""
+    stmt = select(Organisation)
+    if principal.role in ORGANISATION_ROLES:
+        stmt = stmt.where(Organisation.id == principal.organisation_id)
+    return stmt
+
+
+def get_by_code(*, session: Session, code: str) -> Organisation | None:
+    return session.scalar(select(Organisation).where(Organisation.code == code.strip().upper()))
+
+
+def get_or_404(*, session: Session, principal: Principal, code: str) -> Organisation:
+    organisation = session.scalar(
+        readable_organisations(principal).where(Organisation.code == code.strip().upper())
+    )
+    if organisation is None:
+        raise NotFound("No organisation has this code.")
+    return organisation
+
+
+def list_(*, session: Session, principal: Principal) -> list[Organisation]:
+    return list(session.scalars(readable_organisations(principal).order_by(Organisation.code)))
+
+
+def create(*, session: Session, principal: Principal | None, code: str, name: str) -> Organisation:
+    if get_by_code(session=session, code=code) is not None:
+        raise Conflict("An organisation with this code exists already.")
+    organisation = Organisation(code=code, name=name)
+    session.add(organisation)
+    session.flush()
+    audit_service.record(
+        session=session,
+        principal=principal,
+        action="organisation.create",
+        object_type="organisation",
+        object_id=organisation.code,
+    )
+    return organisation
+
+
+def update(
+    *,
+    session: Session,
+    principal: Principal,
+    code: str,
+    if_match: str | None,
+    name: str | None,
+    active: bool | None,
+) -> Organisation:
+    organisation = get_or_404(session=session, principal=principal, code=code)
+    require_if_match(if_match, organisation.version)
+    if name is not None:
+        organisation.name = name
+    if active is not None:
+        organisation.active = active
+    session.flush()
+    audit_service.record(
+        session=session,
+        principal=principal,
+        action="organisation.update",
+        object_type="organisation",
+        object_id=organisation.code,
+    )
+    return organisation
+
+
+def list_sites(*, session: Session, principal: Principal, code: str) -> list[Site]:
+    organisation = get_or_404(session=session, principal=principal, code=code)
+    return list(
+        session.scalars(
+            select(Site).where(Site.organisation_id == organisation.id).order_by(Site.name)
+        )
+    )
+
+
+def create_site(*, session: Session, principal: Principal, code: str, name: str) -> Site:
+    organisation = get_or_404(session=session, principal=principal, code=code)
+    exists = session.scalar(
+        select(Site.id).where(Site.organisation_id == organisation.id, Site.name == name)
+    )
+    if exists is not None:
+        raise Conflict("This organisation has a site with this name already.")
+    site = Site(organisation_id=organisation.id, name=name)
+    session.add(site)
+    session.flush()
+    audit_service.record(
+        session=session,
+        principal=principal,
+        action="site.create",
+        object_type="site",
+        object_id=site.id,
+    )
+    return site
+
+
+def get_site(*, session: Session, organisation_id: int, site_id: int) -> Site | None:
+    return session.scalar(
+        select(Site).where(Site.id == site_id, Site.organisation_id == organisation_id)
+    )

@@ -1,0 +1,333 @@
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.auth.dependencies import allow
+from app.auth.principal import Principal
+from app.auth.roles import Role
+from app.core.db import SessionDep
+from app.core.errors import Problem
+from app.core.etag import etag
+from app.core.http import API_PREFIX, IfMatch
+from app.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from app.idempotency.dependencies import IdempotencyDep
+from app.idempotency.service import Result
+from app.situations import schemas, service
+from app.situations.enums import Severity, SituationStatus
+from app.situations.models import Situation, SituationRecord
+
+router = APIRouter()
+
+CaseWorker = Annotated[Principal, Depends(allow(Role.DELEGATE, Role.COORDINATOR, Role.INTRANET))]
+Delegate = Annotated[Principal, Depends(allow(Role.DELEGATE))]
+
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    code: {"model": Problem, "content": {"application/problem+json": {}}}
+    for code in (401, 403, 404, 409, 412, 422)
+}
+
+
+class SituationQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    organisation: str | None = Field(default=None, max_length=20, description="Organisation code.")
+    status: SituationStatus | None = None
+    severity: Severity | None = Field(default=None, description="Current colour.")
+    intake_typology: schemas.TypologyCode | None = None
+    closure_typology: schemas.TypologyCode | None = Field(
+        default=None, description="Typology of the closure in force (closed situations)."
+    )
+    opened_from: date | None = Field(default=None, description="Opened on or after this date.")
+    opened_to: date | None = Field(default=None, description="Opened on or before this date.")
+    red_without_report: bool | None = Field(
+        default=None,
+        description="true: red situations with neither a report nor a decision not to report.",
+    )
+    reference: str | None = Field(default=None, max_length=16, examples=["2026-0042"])
+    limit: int = Field(default=DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
+    cursor: str | None = Field(default=None, max_length=200)
+
+
+def _situation(situation: Situation) -> Result:
+    return Result(
+        body=schemas.to_read(situation),
+        headers={
+            "ETag": etag(situation.version),
+            "Location": f"{API_PREFIX}/situations/{situation.id}",
+        },
+    )
+
+
+def _record(created: tuple[SituationRecord, Situation]) -> Result:
+    record, situation = created
+    return Result(body=schemas.to_record_read(record, situation_version=situation.version))
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=schemas.SituationRead,
+    responses=PROBLEMS,
+    summary="Open a situation",
+)
+def create_situation(
+    data: schemas.SituationCreate,
+    session: SessionDep,
+    principal: CaseWorker,
+    idempotency: IdempotencyDep,
+) -> Response:
+    return idempotency.respond(
+        session=session,
+        principal=principal,
+        status_code=201,
+        produce=lambda: _situation(service.create(session=session, principal=principal, data=data)),
+    )
+
+
+@router.get("", responses=PROBLEMS, summary="List situations (no narratives), newest first")
+def list_situations(
+    session: SessionDep,
+    principal: CaseWorker,
+    query: Annotated[SituationQuery, Query()],
+) -> schemas.SituationPage:
+    filters = service.SituationFilters(**query.model_dump(exclude={"limit", "cursor"}))
+    items, next_cursor = service.list_(
+        session=session,
+        principal=principal,
+        filters=filters,
+        limit=query.limit,
+        cursor=query.cursor,
+    )
+    return schemas.SituationPage(
+        items=[schemas.to_list_item(s) for s in items], next_cursor=next_cursor
+    )
+
+
+@router.get("/{situation_id}", responses=PROBLEMS, summary="Read a situation")
+def get_situation(
+    situation_id: str, session: SessionDep, principal: CaseWorker, response: Response
+) -> schemas.SituationRead:
+    situation = service.read(session=session, principal=principal, situation_id=situation_id)
+    response.headers["ETag"] = etag(situation.version)
+    return schemas.to_read(situation)
+
+
+@router.patch(
+    "/{situation_id}",
+    responses={**PROBLEMS, 428: PROBLEMS[412]},
+    summary="Correct a situation's intake data (If-Match required)",
+)
+def update_situation(
+    situation_id: str,
+    data: schemas.SituationUpdate,
+    session: SessionDep,
+    principal: CaseWorker,
+    response: Response,
+    if_match: IfMatch = None,
+) -> schemas.SituationRead:
+    situation = service.update(
+        session=session,
+        principal=principal,
+        situation_id=situation_id,
+        if_match=if_match,
+        data=data,
+    )
+    response.headers["ETag"] = etag(situation.version)
+    return schemas.to_read(situation)
+
+
+@router.get("/{situation_id}/history", responses=PROBLEMS, summary="The situation's timeline")
+def get_history(
+    situation_id: str, session: SessionDep, principal: CaseWorker
+) -> schemas.SituationHistory:
+    return schemas.to_history(
+        *service.history(session=session, principal=principal, situation_id=situation_id)
+    )
+
+
+@router.post(
+    "/{situation_id}/severity-changes",
+    status_code=201,
+    response_model=schemas.SeverityChangeRead,
+    responses=PROBLEMS,
+    summary="Change the traffic-light colour, with the reason",
+)
+def change_severity(
+    situation_id: str,
+    data: schemas.SeverityChangeCreate,
+    session: SessionDep,
+    principal: CaseWorker,
+    idempotency: IdempotencyDep,
+    if_match: IfMatch = None,
+) -> Response:
+    return idempotency.respond(
+        session=session,
+        principal=principal,
+        status_code=201,
+        produce=lambda: _record(
+            service.change_severity(
+                session=session,
+                principal=principal,
+                situation_id=situation_id,
+                if_match=if_match,
+                data=data,
+            )
+        ),
+    )
+
+
+@router.post(
+    "/{situation_id}/reports",
+    status_code=201,
+    response_model=schemas.ReportRead,
+    responses=PROBLEMS,
+    summary="Record a report to an authority, or a justified decision not to report",
+)
+def add_report(
+    situation_id: str,
+    data: schemas.ReportCreate,
+    session: SessionDep,
+    principal: CaseWorker,
+    idempotency: IdempotencyDep,
+    if_match: IfMatch = None,
+) -> Response:
+    return idempotency.respond(
+        session=session,
+        principal=principal,
+        status_code=201,
+        produce=lambda: _record(
+            service.add_report(
+                session=session,
+                principal=principal,
+                situation_id=situation_id,
+                if_match=if_match,
+                data=data,
+            )
+        ),
+    )
+
+
+@router.post(
+    "/{situation_id}/reviews",
+    status_code=201,
+    response_model=schemas.ReviewRead,
+    responses=PROBLEMS,
+    summary="Record a year-end review: the closure-stage typology of a file still open",
+)
+def add_review(
+    situation_id: str,
+    data: schemas.ReviewCreate,
+    session: SessionDep,
+    principal: Delegate,
+    idempotency: IdempotencyDep,
+    if_match: IfMatch = None,
+) -> Response:
+    return idempotency.respond(
+        session=session,
+        principal=principal,
+        status_code=201,
+        produce=lambda: _record(
+            service.add_review(
+                session=session,
+                principal=principal,
+                situation_id=situation_id,
+                if_match=if_match,
+                data=data,
+            )
+        ),
+    )
+
+
+@router.post(
+    "/{situation_id}/actions",
+    status_code=201,
+    response_model=schemas.ActionRead,
+    responses=PROBLEMS,
+    summary="Log a delegate's action (meeting, call, advice...)",
+)
+def add_action(
+    situation_id: str,
+    data: schemas.ActionCreate,
+    session: SessionDep,
+    principal: Delegate,
+    idempotency: IdempotencyDep,
+    if_match: IfMatch = None,
+) -> Response:
+    return idempotency.respond(
+        session=session,
+        principal=principal,
+        status_code=201,
+        produce=lambda: _record(
+            service.add_action(
+                session=session,
+                principal=principal,
+                situation_id=situation_id,
+                if_match=if_match,
+                data=data,
+            )
+        ),
+    )
+
+
+@router.post(
+    "/{situation_id}/closure",
+    status_code=201,
+    response_model=schemas.ClosureRecordRead,
+    responses=PROBLEMS,
+    summary="Close the situation with its closure typology and outcome",
+)
+def close_situation(
+    situation_id: str,
+    data: schemas.ClosureCreate,
+    session: SessionDep,
+    principal: Delegate,
+    idempotency: IdempotencyDep,
+    if_match: IfMatch = None,
+) -> Response:
+    return idempotency.respond(
+        session=session,
+        principal=principal,
+        status_code=201,
+        produce=lambda: _record(
+            service.close(
+                session=session,
+                principal=principal,
+                situation_id=situation_id,
+                if_match=if_match,
+                data=data,
+            )
+        ),
+    )
+
+
+@router.post(
+    "/{situation_id}/reopening",
+    status_code=201,
+    response_model=schemas.ReopeningRead,
+    responses=PROBLEMS,
+    summary="Reopen a closed situation",
+)
+def reopen_situation(
+    situation_id: str,
+    data: schemas.ReopeningCreate,
+    session: SessionDep,
+    principal: Delegate,
+    idempotency: IdempotencyDep,
+    if_match: IfMatch = None,
+) -> Response:
+    return idempotency.respond(
+        session=session,
+        principal=principal,
+        status_code=201,
+        produce=lambda: _record(
+            service.reopen(
+                session=session,
+                principal=principal,
+                situation_id=situation_id,
+                if_match=if_match,
+                data=data,
+            )
+        ),
+    )

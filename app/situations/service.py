@@ -1,0 +1,637 @@
+"""Situations from intake to closure, and the records of their history."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, exists, select
+from sqlalchemy import update as sql_update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from app.audit import service as audit_service
+from app.auth.models import Account
+from app.auth.principal import Principal
+from app.auth.roles import ORGANISATION_ROLES
+from app.core.db import utcnow
+from app.core.errors import BusinessRuleViolation, NotFound, ValidationFailed
+from app.core.etag import require_if_match
+from app.core.pagination import decode_cursor, encode_cursor
+from app.organisations import service as organisation_service
+from app.organisations.models import Organisation
+from app.reference import service as reference_service
+from app.situations import schemas
+from app.situations.enums import ReportDecision, Severity, SituationStatus
+from app.situations.models import (
+    AuthorityReport,
+    Closure,
+    DelegateAction,
+    ReferenceCounter,
+    Reopening,
+    SeverityChange,
+    Situation,
+    SituationEdit,
+    SituationRecord,
+    YearEndReview,
+)
+from app.situations.scoping import readable_situations
+
+# Narratives are recorded as "changed", never with their text, in the edit history and audit.
+NARRATIVE_FIELDS = frozenset({"summary"})
+# Dates may run one day ahead of UTC: Luxembourg's calendar day starts before UTC's.
+CLOCK_TOLERANCE = timedelta(days=1)
+
+RecordT = TypeVar("RecordT", bound=SituationRecord)
+
+
+def today() -> date:
+    return utcnow().date()
+
+
+def _not_in_future(field: str, value: date) -> None:
+    if value > today() + CLOCK_TOLERANCE:
+        raise ValidationFailed.on(field, "must not be in the future")
+
+
+@dataclass(frozen=True)
+class SituationFilters:
+    organisation: str | None = None
+    status: SituationStatus | None = None
+    severity: Severity | None = None
+    intake_typology: str | None = None
+    closure_typology: str | None = None
+    opened_from: date | None = None
+    opened_to: date | None = None
+    red_without_report: bool | None = None
+    reference: str | None = None
+
+
+def allocate_reference(*, session: Session, year: int) -> tuple[int, str]:
+    """Next `YYYY-NNNN` for the year. The counter row is locked by the UPDATE until commit,
+    so concurrent creations queue on it and never get the same number."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(
+        insert(ReferenceCounter)
+        .values(year=year, last_value=0)
+        .on_conflict_do_nothing(index_elements=["year"])
+    )
+    sequence = session.execute(
+        sql_update(ReferenceCounter)
+        .where(ReferenceCounter.year == year)
+        .values(last_value=ReferenceCounter.last_value + 1)
+        .returning(ReferenceCounter.last_value)
+    ).scalar_one()
+    return sequence, f"{year}-{sequence:04d}"
+
+
+def _organisation_id_for_new(*, session: Session, principal: Principal, code: str | None) -> int:
+    if principal.role in ORGANISATION_ROLES:
+        own = principal.organisation_id
+        if own is not None and (
+            code is None or code.strip().upper() == principal.organisation_code
+        ):
+            return own
+        raise ValidationFailed.on("organisation", "no organisation in your reach has this code")
+    if code is None:
+        raise ValidationFailed.on("organisation", "required")
+    organisation = organisation_service.get_by_code(session=session, code=code)
+    if organisation is None:
+        raise ValidationFailed.on("organisation", "no organisation in your reach has this code")
+    if not organisation.active:
+        raise ValidationFailed.on("organisation", "this organisation is no longer active")
+    return organisation.id
+
+
+def _check_site(*, session: Session, organisation_id: int, site_id: int | None) -> None:
+    if site_id is None:
+        return
+    site = organisation_service.get_site(
+        session=session, organisation_id=organisation_id, site_id=site_id
+    )
+    if site is None or not site.active:
+        raise ValidationFailed.on("site_id", "not an active site of this organisation")
+
+
+def _check_requester_kind(*, session: Session, code: str) -> None:
+    if not reference_service.requester_kind_exists(session=session, code=code):
+        raise ValidationFailed.on(
+            "requester_kind", "unknown code (see GET /api/v1/reference/requester-kinds)"
+        )
+
+
+def _check_age_group(*, session: Session, code: str | None) -> None:
+    if code is not None and not reference_service.age_group_exists(session=session, code=code):
+        raise ValidationFailed.on(
+            "age_group", "unknown code (see GET /api/v1/reference/age-groups)"
+        )
+
+
+def create(*, session: Session, principal: Principal, data: schemas.SituationCreate) -> Situation:
+    _not_in_future("opened_on", data.opened_on)
+    organisation_id = _organisation_id_for_new(
+        session=session, principal=principal, code=data.organisation
+    )
+    _check_site(session=session, organisation_id=organisation_id, site_id=data.site_id)
+    _check_requester_kind(session=session, code=data.requester_kind)
+    _check_age_group(session=session, code=data.age_group)
+    sequence, reference = allocate_reference(session=session, year=data.opened_on.year)
+    situation = Situation(
+        reference=reference,
+        year=data.opened_on.year,
+        sequence=sequence,
+        organisation_id=organisation_id,
+        site_id=data.site_id,
+        opened_on=data.opened_on,
+        intake_typology=data.intake_typology,
+        initial_severity=data.severity,
+        severity=data.severity,
+        status=SituationStatus.OPEN,
+        requester_kind=data.requester_kind,
+        age_group=data.age_group,
+        summary=data.summary,
+        created_by_id=principal.account_id,
+    )
+    session.add(situation)
+    session.flush()
+    session.refresh(situation)
+    audit_service.record(
+        session=session,
+        principal=principal,
+        action="situation.create",
+        object_type="situation",
+        object_id=situation.id,
+        situation_id=situation.id,
+        detail={"reference": reference},
+    )
+    return situation
+
+
+def get_or_404(
+    *, session: Session, principal: Principal, situation_id: str, for_update: bool = False
+) -> Situation:
+    stmt = readable_situations(principal).where(Situation.id == situation_id)
+    if for_update:
+        stmt = stmt.with_for_update(of=Situation)
+    situation = session.scalar(stmt)
+    if situation is None:
+        raise NotFound("No situation has this id.")
+    return situation
+
+
+def read(*, session: Session, principal: Principal, situation_id: str) -> Situation:
+    situation = get_or_404(session=session, principal=principal, situation_id=situation_id)
+    audit_service.record(
+        session=session,
+        principal=principal,
+        action="situation.read",
+        object_type="situation",
+        object_id=situation.id,
+        situation_id=situation.id,
+    )
+    return situation
+
+
+def _filtered(principal: Principal, filters: SituationFilters) -> Select[Situation]:
+    stmt = readable_situations(principal)
+    if filters.organisation is not None:
+        organisation_ids = organisation_service.readable_organisations(principal).where(
+            Organisation.code == filters.organisation.strip().upper()
+        )
+        stmt = stmt.where(
+            Situation.organisation_id.in_(organisation_ids.with_only_columns(Organisation.id))
+        )
+    if filters.status is not None:
+        stmt = stmt.where(Situation.status == filters.status)
+    if filters.severity is not None:
+        stmt = stmt.where(Situation.severity == filters.severity)
+    if filters.intake_typology is not None:
+        stmt = stmt.where(Situation.intake_typology == filters.intake_typology)
+    if filters.closure_typology is not None:
+        stmt = stmt.where(
+            Situation.current_closure_id.in_(
+                select(Closure.id).where(Closure.typology == filters.closure_typology)
+            )
+        )
+    if filters.opened_from is not None:
+        stmt = stmt.where(Situation.opened_on >= filters.opened_from)
+    if filters.opened_to is not None:
+        stmt = stmt.where(Situation.opened_on <= filters.opened_to)
+    if filters.red_without_report is not None:
+        reported = exists().where(AuthorityReport.situation_id == Situation.id)
+        red_without = (Situation.severity == Severity.RED) & ~reported
+        stmt = stmt.where(red_without if filters.red_without_report else ~red_without)
+    if filters.reference is not None:
+        stmt = stmt.where(Situation.reference == filters.reference.strip())
+    return stmt
+
+
+def list_(
+    *,
+    session: Session,
+    principal: Principal,
+    filters: SituationFilters,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[Situation], str | None]:
+    """Newest reference first; the cursor is the (year, sequence) of the last item."""
+    stmt = _filtered(principal, filters)
+    if cursor is not None:
+        year, sequence = decode_cursor(cursor, types=(int, int))
+        stmt = stmt.where(
+            (Situation.year < year) | ((Situation.year == year) & (Situation.sequence < sequence))
+        )
+    stmt = stmt.order_by(Situation.year.desc(), Situation.sequence.desc()).limit(limit + 1)
+    rows = list(session.scalars(stmt))
+    items = rows[:limit]
+    next_cursor = encode_cursor([items[-1].year, items[-1].sequence]) if len(rows) > limit else None
+    audit_service.record(
+        session=session,
+        principal=principal,
+        action="situation.list",
+        object_type="situation",
+        detail={"count": len(items), "ids": [s.id for s in items]},
+    )
+    return items, next_cursor
+
+
+def _for_change(
+    *,
+    session: Session,
+    principal: Principal,
+    situation_id: str,
+    if_match: str | None,
+    require_etag: bool = False,
+    must_be_open: bool = True,
+) -> Situation:
+    situation = get_or_404(
+        session=session, principal=principal, situation_id=situation_id, for_update=True
+    )
+    if require_etag or if_match is not None:
+        require_if_match(if_match, situation.version)
+    if must_be_open and situation.status is SituationStatus.CLOSED:
+        raise BusinessRuleViolation(
+            f"Situation {situation.reference} is closed: reopen it before changing it.",
+            extra={"rule": "closed-situation"},
+        )
+    return situation
+
+
+def _touch(
+    *,
+    session: Session,
+    principal: Principal,
+    situation: Situation,
+    action: str,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Every change moves the situation to a new version (its ETag) and is audited."""
+    situation.updated_at = utcnow()
+    session.flush()
+    audit_service.record(
+        session=session,
+        principal=principal,
+        action=action,
+        object_type="situation",
+        object_id=situation.id,
+        situation_id=situation.id,
+        detail=detail,
+    )
+
+
+def _add_record(
+    *, session: Session, principal: Principal, situation: Situation, record: RecordT
+) -> RecordT:
+    record.situation_id = situation.id
+    record.recorded_by_id = principal.account_id
+    session.add(record)
+    session.flush()
+    session.refresh(record)
+    return record
+
+
+def update(
+    *,
+    session: Session,
+    principal: Principal,
+    situation_id: str,
+    if_match: str | None,
+    data: schemas.SituationUpdate,
+) -> Situation:
+    situation = _for_change(
+        session=session,
+        principal=principal,
+        situation_id=situation_id,
+        if_match=if_match,
+        require_etag=True,
+    )
+    sent = data.model_dump(exclude_unset=True)
+    for required in ("opened_on", "intake_typology", "summary", "requester_kind"):
+        if required in sent and sent[required] is None:
+            raise ValidationFailed.on(required, "cannot be null")
+    if "opened_on" in sent:
+        _not_in_future("opened_on", sent["opened_on"])
+    if "site_id" in sent:
+        _check_site(
+            session=session, organisation_id=situation.organisation_id, site_id=sent["site_id"]
+        )
+    if "requester_kind" in sent:
+        _check_requester_kind(session=session, code=sent["requester_kind"])
+    if "age_group" in sent:
+        _check_age_group(session=session, code=sent["age_group"])
+    changes: list[dict[str, Any]] = []
+    for field, value in sent.items():
+        old = getattr(situation, field)
+        if old == value:
+            continue
+        if field in NARRATIVE_FIELDS:
+            changes.append({"field": field})
+        else:
+            changes.append({"field": field, "from": _jsonable(old), "to": _jsonable(value)})
+        setattr(situation, field, value)
+    if changes:
+        _add_record(
+            session=session,
+            principal=principal,
+            situation=situation,
+            record=SituationEdit(changes=changes),
+        )
+        _touch(
+            session=session,
+            principal=principal,
+            situation=situation,
+            action="situation.update",
+            detail={"fields": [c["field"] for c in changes]},
+        )
+        session.refresh(situation)
+    return situation
+
+
+def _jsonable(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def change_severity(
+    *,
+    session: Session,
+    principal: Principal,
+    situation_id: str,
+    if_match: str | None,
+    data: schemas.SeverityChangeCreate,
+) -> tuple[SeverityChange, Situation]:
+    situation = _for_change(
+        session=session, principal=principal, situation_id=situation_id, if_match=if_match
+    )
+    changed_on = data.changed_on or today()
+    _not_in_future("changed_on", changed_on)
+    if data.severity is situation.severity:
+        raise BusinessRuleViolation(
+            f"The situation is {situation.severity.value} already.",
+            extra={"rule": "same-severity"},
+        )
+    record = _add_record(
+        session=session,
+        principal=principal,
+        situation=situation,
+        record=SeverityChange(
+            from_severity=situation.severity,
+            to_severity=data.severity,
+            changed_on=changed_on,
+            reason=data.reason,
+        ),
+    )
+    situation.severity = data.severity
+    _touch(
+        session=session,
+        principal=principal,
+        situation=situation,
+        action="situation.severity_change",
+        detail={"from": record.from_severity.value, "to": record.to_severity.value},
+    )
+    return record, situation
+
+
+def add_review(
+    *,
+    session: Session,
+    principal: Principal,
+    situation_id: str,
+    if_match: str | None,
+    data: schemas.ReviewCreate,
+) -> tuple[YearEndReview, Situation]:
+    situation = _for_change(
+        session=session, principal=principal, situation_id=situation_id, if_match=if_match
+    )
+    reviewed_on = data.reviewed_on or today()
+    _not_in_future("reviewed_on", reviewed_on)
+    if data.year < situation.opened_on.year:
+        raise ValidationFailed.on("year", "the situation was not open yet in that year")
+    if data.year > reviewed_on.year:
+        raise ValidationFailed.on("year", "a year cannot be reviewed before it has begun")
+    record = _add_record(
+        session=session,
+        principal=principal,
+        situation=situation,
+        record=YearEndReview(
+            year=data.year, reviewed_on=reviewed_on, typology=data.typology, note=data.note
+        ),
+    )
+    _touch(
+        session=session,
+        principal=principal,
+        situation=situation,
+        action="situation.review",
+        detail={"year": data.year, "typology": data.typology},
+    )
+    return record, situation
+
+
+def add_report(
+    *,
+    session: Session,
+    principal: Principal,
+    situation_id: str,
+    if_match: str | None,
+    data: schemas.ReportCreate,
+) -> tuple[AuthorityReport, Situation]:
+    situation = _for_change(
+        session=session, principal=principal, situation_id=situation_id, if_match=if_match
+    )
+    _not_in_future("decided_on", data.decided_on)
+    if data.decision is ReportDecision.REPORTED:
+        if data.authority is None:
+            raise ValidationFailed.on("authority", "required when the situation was reported")
+        if reference_service.active_authority(session=session, code=data.authority) is None:
+            raise ValidationFailed.on(
+                "authority", "unknown code (see GET /api/v1/reference/authorities)"
+            )
+    else:
+        if data.justification is None:
+            raise ValidationFailed.on("justification", "a decision not to report must say why")
+        if data.authority is not None:
+            raise ValidationFailed.on("authority", "only for a situation that was reported")
+    record = _add_record(
+        session=session,
+        principal=principal,
+        situation=situation,
+        record=AuthorityReport(
+            decision=data.decision,
+            authority_code=data.authority,
+            decided_on=data.decided_on,
+            justification=data.justification,
+            details=data.details,
+        ),
+    )
+    _touch(
+        session=session,
+        principal=principal,
+        situation=situation,
+        action="situation.report",
+        detail={"decision": data.decision.value, "authority": data.authority},
+    )
+    return record, situation
+
+
+def add_action(
+    *,
+    session: Session,
+    principal: Principal,
+    situation_id: str,
+    if_match: str | None,
+    data: schemas.ActionCreate,
+) -> tuple[DelegateAction, Situation]:
+    situation = _for_change(
+        session=session, principal=principal, situation_id=situation_id, if_match=if_match
+    )
+    _not_in_future("occurred_on", data.occurred_on)
+    record = _add_record(
+        session=session,
+        principal=principal,
+        situation=situation,
+        record=DelegateAction(
+            kind=data.kind,
+            occurred_on=data.occurred_on,
+            duration_minutes=data.duration_minutes,
+            note=data.note,
+        ),
+    )
+    _touch(
+        session=session,
+        principal=principal,
+        situation=situation,
+        action="situation.action",
+        detail={"kind": data.kind.value},
+    )
+    return record, situation
+
+
+def close(
+    *,
+    session: Session,
+    principal: Principal,
+    situation_id: str,
+    if_match: str | None,
+    data: schemas.ClosureCreate,
+) -> tuple[Closure, Situation]:
+    situation = _for_change(
+        session=session, principal=principal, situation_id=situation_id, if_match=if_match
+    )
+    _not_in_future("closed_on", data.closed_on)
+    if data.closed_on < situation.opened_on:
+        raise ValidationFailed.on("closed_on", "before the date the situation was opened")
+    if situation.severity is Severity.RED:
+        has_report = session.scalar(
+            select(exists().where(AuthorityReport.situation_id == situation.id))
+        )
+        if not has_report:
+            raise BusinessRuleViolation(
+                "A red situation is closed only after a report to an authority, or a recorded "
+                "and justified decision not to report: record it first "
+                f"(POST /api/v1/situations/{situation.id}/reports).",
+                extra={"rule": "red-needs-report"},
+            )
+    record = _add_record(
+        session=session,
+        principal=principal,
+        situation=situation,
+        record=Closure(closed_on=data.closed_on, typology=data.typology, outcome=data.outcome),
+    )
+    situation.status = SituationStatus.CLOSED
+    situation.current_closure_id = record.id
+    _touch(
+        session=session,
+        principal=principal,
+        situation=situation,
+        action="situation.close",
+        detail={"typology": data.typology},
+    )
+    session.refresh(situation)
+    return record, situation
+
+
+def reopen(
+    *,
+    session: Session,
+    principal: Principal,
+    situation_id: str,
+    if_match: str | None,
+    data: schemas.ReopeningCreate,
+) -> tuple[Reopening, Situation]:
+    situation = _for_change(
+        session=session,
+        principal=principal,
+        situation_id=situation_id,
+        if_match=if_match,
+        must_be_open=False,
+    )
+    if situation.status is not SituationStatus.CLOSED or situation.current_closure_id is None:
+        raise BusinessRuleViolation(
+            "The situation is open already.", extra={"rule": "reopen-open-situation"}
+        )
+    reopened_on = data.reopened_on or today()
+    _not_in_future("reopened_on", reopened_on)
+    record = _add_record(
+        session=session,
+        principal=principal,
+        situation=situation,
+        record=Reopening(
+            reopened_on=reopened_on, reason=data.reason, closure_id=situation.current_closure_id
+        ),
+    )
+    situation.status = SituationStatus.OPEN
+    situation.current_closure_id = None
+    _touch(session=session, principal=principal, situation=situation, action="situation.reopen")
+    session.refresh(situation)
+    return record, situation
+
+
+HISTORY_RECORDS: tuple[type[SituationRecord], ...] = (
+    SituationEdit,
+    SeverityChange,
+    YearEndReview,
+    AuthorityReport,
+    DelegateAction,
+    Closure,
+    Reopening,
+)
+
+
+def history(
+    *, session: Session, principal: Principal, situation_id: str
+) -> tuple[Situation, Account, list[SituationRecord]]:
+    """The situation, who created it, and all its records, oldest first."""
+    situation = get_or_404(session=session, principal=principal, situation_id=situation_id)
+    records: list[SituationRecord] = []
+    for model in HISTORY_RECORDS:
+        records.extend(session.scalars(select(model).where(model.situation_id == situation.id)))
+    records.sort(key=lambda r: (r.recorded_at, HISTORY_RECORDS.index(type(r)), r.id))
+    creator = session.get_one(Account, situation.created_by_id)
+    audit_service.record(
+        session=session,
+        principal=principal,
+        action="situation.history",
+        object_type="situation",
+        object_id=situation.id,
+        situation_id=situation.id,
+    )
+    return situation, creator, records

@@ -1,0 +1,146 @@
+"""POST /api/v1/situations"""
+
+import re
+
+import httpx
+from sqlalchemy import select
+
+from app.audit.models import AuditEntry
+from app.situations.models import Situation
+from tests.conftest import Database
+from tests.factories import World, situation_body
+from tests.helpers import assert_problem
+
+URL = "/api/v1/situations"
+
+
+async def test_valid(client: httpx.AsyncClient, world: World) -> None:
+    response = await client.post(URL, json=situation_body(), headers=world.delegate.headers)
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert re.fullmatch(r"2026-\d{4}", body["reference"])
+    assert body["organisation"] == "MRE"
+    assert body["intake_typology"] == "M1"
+    assert body["severity"] == "orange"
+    assert body["status"] == "open"
+    assert body["closure"] is None
+    assert response.headers["ETag"] == f'"{body["version"]}"'
+    assert response.headers["Location"] == f"{URL}/{body['id']}"
+
+
+async def test_references_follow_each_other_within_a_year(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    references = []
+    for opened_on in ("2026-01-05", "2026-02-01", "2025-12-30", "2026-02-02"):
+        response = await client.post(
+            URL, json=situation_body(opened_on=opened_on), headers=world.delegate.headers
+        )
+        references.append(response.json()["reference"])
+    assert references == ["2026-0001", "2026-0002", "2025-0001", "2026-0003"]
+
+
+async def test_coordinator_files_for_own_organisation_by_default(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    body = situation_body(organisation=None, site_id=world.site_a)
+    response = await client.post(URL, json=body, headers=world.coordinator_a.headers)
+    assert response.status_code == 201, response.text
+    assert response.json()["organisation"] == world.org_a
+    assert response.json()["site"] == {"id": world.site_a, "name": "Groupe de vie 1"}
+
+
+async def test_other_organisation(client: httpx.AsyncClient, world: World, db: Database) -> None:
+    body = situation_body(organisation=world.org_b)
+    response = await client.post(URL, json=body, headers=world.intranet_a.headers)
+    assert_problem(response, 422, field="organisation")
+    assert db.count(Situation) == 0
+
+
+async def test_site_of_another_organisation(client: httpx.AsyncClient, world: World) -> None:
+    body = situation_body(site_id=world.site_b)
+    response = await client.post(URL, json=body, headers=world.coordinator_a.headers)
+    assert_problem(response, 422, field="site_id")
+
+
+async def test_unknown_typology(client: httpx.AsyncClient, world: World) -> None:
+    body = situation_body(intake_typology="M25")
+    response = await client.post(URL, json=body, headers=world.delegate.headers)
+    problem = assert_problem(response, 422, field="intake_typology", slug="validation-failed")
+    assert problem["errors"][0]["location"] == "body"
+
+
+async def test_unknown_field(client: httpx.AsyncClient, world: World) -> None:
+    body = situation_body(reference="2026-9999")
+    response = await client.post(URL, json=body, headers=world.delegate.headers)
+    problem = assert_problem(response, 422, field="reference")
+    assert problem["errors"][0]["reason"] == "unknown field"
+
+
+async def test_missing_and_bad_fields_are_all_named(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    body = situation_body(severity="purple", summary=None, opened_on="yesterday")
+    response = await client.post(URL, json=body, headers=world.delegate.headers)
+    problem = assert_problem(response, 422)
+    assert {e["field"] for e in problem["errors"]} == {"severity", "summary", "opened_on"}
+
+
+async def test_summary_too_long(client: httpx.AsyncClient, world: World) -> None:
+    body = situation_body(summary="x" * 10_001)
+    response = await client.post(URL, json=body, headers=world.delegate.headers)
+    assert_problem(response, 422, field="summary")
+
+
+async def test_future_date(client: httpx.AsyncClient, world: World) -> None:
+    body = situation_body(opened_on="2999-01-01")
+    response = await client.post(URL, json=body, headers=world.delegate.headers)
+    assert_problem(response, 422, field="opened_on")
+
+
+async def test_unknown_requester_kind(client: httpx.AsyncClient, world: World) -> None:
+    body = situation_body(requester_kind="neighbour")
+    response = await client.post(URL, json=body, headers=world.delegate.headers)
+    assert_problem(response, 422, field="requester_kind")
+
+
+async def test_refused_request_leaves_nothing(
+    client: httpx.AsyncClient, world: World, db: Database
+) -> None:
+    body = situation_body(age_group="toddlers")
+    response = await client.post(URL, json=body, headers=world.delegate.headers)
+    assert_problem(response, 422, field="age_group")
+    assert db.count(Situation) == 0
+    assert db.count(AuditEntry) == 0
+    # The reference counter was rolled back too: the next situation gets number 1.
+    response = await client.post(URL, json=situation_body(), headers=world.delegate.headers)
+    assert response.json()["reference"] == "2026-0001"
+
+
+async def test_anonymous(client: httpx.AsyncClient, world: World) -> None:
+    response = await client.post(URL, json=situation_body())
+    assert_problem(response, 401)
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+async def test_wrong_role(client: httpx.AsyncClient, world: World) -> None:
+    for caller in (world.reporter, world.admin):
+        response = await client.post(URL, json=situation_body(), headers=caller.headers)
+        assert_problem(response, 403, slug="forbidden")
+
+
+async def test_audited_with_request_id(
+    client: httpx.AsyncClient, world: World, db: Database
+) -> None:
+    response = await client.post(
+        URL,
+        json=situation_body(),
+        headers={**world.delegate.headers, "X-Request-ID": "req-123"},
+    )
+    assert response.headers["X-Request-ID"] == "req-123"
+    (entry,) = db.all(select(AuditEntry).where(AuditEntry.action == "situation.create"))
+    assert entry.situation_id == response.json()["id"]
+    assert entry.account_id == world.delegate.account_id
+    assert entry.role == "delegate"
+    assert entry.request_id == "req-123"
+    assert "shouted" not in str(entry.detail)

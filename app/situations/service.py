@@ -277,17 +277,23 @@ def _for_change(
     return situation
 
 
-def _touch(
+def _record_change(
     *,
     session: Session,
     principal: Principal,
     situation: Situation,
+    record: RecordT,
     action: str,
     detail: dict[str, Any] | None = None,
-) -> None:
-    """Every change moves the situation to a new version (its ETag) and is audited."""
+) -> RecordT:
+    """Writes a record of the situation's history, moves the situation to its next version
+    (its ETag) in the same flush, and audits the change."""
+    record.situation_id = situation.id
+    record.recorded_by_id = principal.account_id
     situation.updated_at = utcnow()
+    session.add(record)
     session.flush()
+    session.refresh(record)
     audit_service.record(
         session=session,
         principal=principal,
@@ -297,16 +303,6 @@ def _touch(
         situation_id=situation.id,
         detail=detail,
     )
-
-
-def _add_record(
-    *, session: Session, principal: Principal, situation: Situation, record: RecordT
-) -> RecordT:
-    record.situation_id = situation.id
-    record.recorded_by_id = principal.account_id
-    session.add(record)
-    session.flush()
-    session.refresh(record)
     return record
 
 
@@ -350,16 +346,11 @@ def update(
             changes.append({"field": field, "from": _jsonable(old), "to": _jsonable(value)})
         setattr(situation, field, value)
     if changes:
-        _add_record(
+        _record_change(
             session=session,
             principal=principal,
             situation=situation,
             record=SituationEdit(changes=changes),
-        )
-        _touch(
-            session=session,
-            principal=principal,
-            situation=situation,
             action="situation.update",
             detail={"fields": [c["field"] for c in changes]},
         )
@@ -389,22 +380,18 @@ def change_severity(
             f"The situation is {situation.severity.value} already.",
             extra={"rule": "same-severity"},
         )
-    record = _add_record(
-        session=session,
-        principal=principal,
-        situation=situation,
-        record=SeverityChange(
-            from_severity=situation.severity,
-            to_severity=data.severity,
-            changed_on=changed_on,
-            reason=data.reason,
-        ),
+    record = SeverityChange(
+        from_severity=situation.severity,
+        to_severity=data.severity,
+        changed_on=changed_on,
+        reason=data.reason,
     )
     situation.severity = data.severity
-    _touch(
+    _record_change(
         session=session,
         principal=principal,
         situation=situation,
+        record=record,
         action="situation.severity_change",
         detail={"from": record.from_severity.value, "to": record.to_severity.value},
     )
@@ -428,18 +415,13 @@ def add_review(
         raise ValidationFailed.on("year", "the situation was not open yet in that year")
     if data.year > reviewed_on.year:
         raise ValidationFailed.on("year", "a year cannot be reviewed before it has begun")
-    record = _add_record(
+    record = _record_change(
         session=session,
         principal=principal,
         situation=situation,
         record=YearEndReview(
             year=data.year, reviewed_on=reviewed_on, typology=data.typology, note=data.note
         ),
-    )
-    _touch(
-        session=session,
-        principal=principal,
-        situation=situation,
         action="situation.review",
         detail={"year": data.year, "typology": data.typology},
     )
@@ -470,7 +452,7 @@ def add_report(
             raise ValidationFailed.on("justification", "a decision not to report must say why")
         if data.authority is not None:
             raise ValidationFailed.on("authority", "only for a situation that was reported")
-    record = _add_record(
+    record = _record_change(
         session=session,
         principal=principal,
         situation=situation,
@@ -481,11 +463,6 @@ def add_report(
             justification=data.justification,
             details=data.details,
         ),
-    )
-    _touch(
-        session=session,
-        principal=principal,
-        situation=situation,
         action="situation.report",
         detail={"decision": data.decision.value, "authority": data.authority},
     )
@@ -504,7 +481,7 @@ def add_action(
         session=session, principal=principal, situation_id=situation_id, if_match=if_match
     )
     _not_in_future("occurred_on", data.occurred_on)
-    record = _add_record(
+    record = _record_change(
         session=session,
         principal=principal,
         situation=situation,
@@ -514,11 +491,6 @@ def add_action(
             duration_minutes=data.duration_minutes,
             note=data.note,
         ),
-    )
-    _touch(
-        session=session,
-        principal=principal,
-        situation=situation,
         action="situation.action",
         detail={"kind": data.kind.value},
     )
@@ -550,23 +522,18 @@ def close(
                 f"(POST /api/v1/situations/{situation.id}/reports).",
                 extra={"rule": "red-needs-report"},
             )
-    record = _add_record(
-        session=session,
-        principal=principal,
-        situation=situation,
-        record=Closure(closed_on=data.closed_on, typology=data.typology, outcome=data.outcome),
-    )
+    closure = Closure(closed_on=data.closed_on, typology=data.typology, outcome=data.outcome)
     situation.status = SituationStatus.CLOSED
-    situation.current_closure_id = record.id
-    _touch(
+    situation.current_closure = closure
+    _record_change(
         session=session,
         principal=principal,
         situation=situation,
+        record=closure,
         action="situation.close",
         detail={"typology": data.typology},
     )
-    session.refresh(situation)
-    return record, situation
+    return closure, situation
 
 
 def reopen(
@@ -590,18 +557,16 @@ def reopen(
         )
     reopened_on = data.reopened_on or today()
     _not_in_future("reopened_on", reopened_on)
-    record = _add_record(
+    closure_id = situation.current_closure_id
+    situation.status = SituationStatus.OPEN
+    situation.current_closure = None
+    record = _record_change(
         session=session,
         principal=principal,
         situation=situation,
-        record=Reopening(
-            reopened_on=reopened_on, reason=data.reason, closure_id=situation.current_closure_id
-        ),
+        record=Reopening(reopened_on=reopened_on, reason=data.reason, closure_id=closure_id),
+        action="situation.reopen",
     )
-    situation.status = SituationStatus.OPEN
-    situation.current_closure_id = None
-    _touch(session=session, principal=principal, situation=situation, action="situation.reopen")
-    session.refresh(situation)
     return record, situation
 
 

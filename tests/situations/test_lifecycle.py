@@ -1,0 +1,324 @@
+"""The sub-resources: severity changes, reports, year-end reviews, actions, closure, reopening,
+and the history they make together."""
+
+from typing import Any
+
+import httpx
+
+from app.situations.models import Closure
+from tests.conftest import Database
+from tests.factories import World
+from tests.helpers import assert_problem
+from tests.situations.conftest import NewSituation
+
+URL = "/api/v1/situations"
+CLOSURE = {"closed_on": "2026-06-30", "typology": "M21", "outcome": "Practice reviewed in team."}
+
+
+async def test_severity_change(
+    client: httpx.AsyncClient, world: World, new_situation: NewSituation
+) -> None:
+    created = await new_situation(severity="orange")
+    response = await client.post(
+        f"{URL}/{created['id']}/severity-changes",
+        json={"severity": "red", "reason": "A second resident describes the same facts."},
+        headers=world.coordinator_a.headers,
+    )
+    assert response.status_code == 201, response.text
+    record = response.json()
+    assert (record["from_severity"], record["to_severity"]) == ("orange", "red")
+    assert record["recorded_by"]["role"] == "coordinator"
+    assert record["situation_version"] == created["version"] + 1
+    current = (await client.get(f"{URL}/{created['id']}", headers=world.delegate.headers)).json()
+    assert current["severity"] == "red"
+
+
+async def test_severity_change_needs_reason(
+    client: httpx.AsyncClient, world: World, new_situation: NewSituation
+) -> None:
+    created = await new_situation()
+    response = await client.post(
+        f"{URL}/{created['id']}/severity-changes",
+        json={"severity": "red"},
+        headers=world.delegate.headers,
+    )
+    assert_problem(response, 422, field="reason")
+
+
+async def test_sub_resource_with_stale_if_match(
+    client: httpx.AsyncClient, world: World, new_situation: NewSituation
+) -> None:
+    created = await new_situation()
+    await client.post(
+        f"{URL}/{created['id']}/actions",
+        json={"kind": "call", "occurred_on": "2026-03-15", "duration_minutes": 20},
+        headers=world.delegate.headers,
+    )
+    response = await client.post(
+        f"{URL}/{created['id']}/severity-changes",
+        json={"severity": "green", "reason": "Reassessed."},
+        headers={**world.delegate.headers, "If-Match": created["etag"]},
+    )
+    assert_problem(response, 412)
+
+
+async def test_red_cannot_close_without_report(
+    client: httpx.AsyncClient, world: World, new_situation: NewSituation, db: Database
+) -> None:
+    created = await new_situation(severity="red", intake_typology="M2")
+    response = await client.post(
+        f"{URL}/{created['id']}/closure", json=CLOSURE, headers=world.delegate.headers
+    )
+    problem = assert_problem(response, 409, slug="business-rule-violation")
+    assert problem["rule"] == "red-needs-report"
+    assert "report" in problem["detail"]
+    assert db.count(Closure) == 0
+    current = (await client.get(f"{URL}/{created['id']}", headers=world.delegate.headers)).json()
+    assert current["status"] == "open"
+
+
+async def test_red_closes_after_report(
+    client: httpx.AsyncClient, world: World, new_situation: NewSituation
+) -> None:
+    created = await new_situation(severity="red", intake_typology="M2")
+    report = await client.post(
+        f"{URL}/{created['id']}/reports",
+        json={
+            "decision": "reported",
+            "authority": "parquet",
+            "decided_on": "2026-03-15",
+            "details": "Report sent by the direction.",
+        },
+        headers=world.intranet_a.headers,
+    )
+    assert report.status_code == 201, report.text
+    closed = await client.post(
+        f"{URL}/{created['id']}/closure",
+        json={**CLOSURE, "typology": "M2"},
+        headers=world.delegate.headers,
+    )
+    assert closed.status_code == 201, closed.text
+    current = (await client.get(f"{URL}/{created['id']}", headers=world.delegate.headers)).json()
+    # One version per change: created (1), report (2), closure (3).
+    assert closed.json()["situation_version"] == current["version"] == 3
+    assert current["status"] == "closed"
+    assert current["closure"] == {**CLOSURE, "typology": "M2"}
+    assert current["closure_typology"] == "M2"
+
+
+async def test_red_closes_after_justified_decision_not_to_report(
+    client: httpx.AsyncClient, world: World, new_situation: NewSituation
+) -> None:
+    created = await new_situation(severity="red")
+    unjustified = await client.post(
+        f"{URL}/{created['id']}/reports",
+        json={"decision": "not_reported", "decided_on": "2026-03-15"},
+        headers=world.delegate.headers,
+    )
+    assert_problem(unjustified, 422, field="justification")
+    justified = await client.post(
+        f"{URL}/{created['id']}/reports",
+        json={
+            "decision": "not_reported",
+            "decided_on": "2026-03-15",
+            "justification": "Facts already known to the prosecutor through the family.",
+        },
+        headers=world.delegate.headers,
+    )
+    assert justified.status_code == 201, justified.text
+    closed = await client.post(
+        f"{URL}/{created['id']}/closure", json=CLOSURE, headers=world.delegate.headers
+    )
+    assert closed.status_code == 201, closed.text
+
+
+async def test_report_needs_known_authority(
+    client: httpx.AsyncClient, world: World, new_situation: NewSituation
+) -> None:
+    created = await new_situation()
+    for body in (
+        {"decision": "reported", "decided_on": "2026-03-15"},
+        {"decision": "reported", "decided_on": "2026-03-15", "authority": "interpol"},
+    ):
+        response = await client.post(
+            f"{URL}/{created['id']}/reports", json=body, headers=world.delegate.headers
+        )
+        assert_problem(response, 422, field="authority")
+
+
+async def test_closure_typology_must_be_valid(
+    client: httpx.AsyncClient, world: World, new_situation: NewSituation
+) -> None:
+    created = await new_situation()
+    response = await client.post(
+        f"{URL}/{created['id']}/closure",
+        json={**CLOSURE, "typology": "M0"},
+        headers=world.delegate.headers,
+    )
+    assert_problem(response, 422, field="typology")
+
+
+async def test_closure_before_opening(
+    client: httpx.AsyncClient, world: World, new_situation: NewSituation
+) -> None:
+    created = await new_situation(opened_on="2026-03-14")
+    response = await client.post(
+        f"{URL}/{created['id']}/closure",
+        json={**CLOSURE, "closed_on": "2026-03-01"},
+        headers=world.delegate.headers,
+    )
+    assert_problem(response, 422, field="closed_on")
+
+
+async def test_closing_and_reviewing_are_for_delegates(
+    client: httpx.AsyncClient, world: World, new_situation: NewSituation
+) -> None:
+    created = await new_situation()
+    review = {"year": 2025, "typology": "M21", "reviewed_on": "2025-12-31"}
+    action = {"kind": "meeting", "occurred_on": "2026-03-20", "duration_minutes": 60}
+    for path, body in (("closure", CLOSURE), ("reviews", review), ("actions", action)):
+        for caller in (world.coordinator_a, world.intranet_a):
+            response = await client.post(
+                f"{URL}/{created['id']}/{path}", json=body, headers=caller.headers
+            )
+            assert_problem(response, 403)
+
+
+async def test_closed_situation_is_read_only_until_reopened(
+    client: httpx.AsyncClient, world: World, new_situation: NewSituation
+) -> None:
+    created = await new_situation()
+    await client.post(
+        f"{URL}/{created['id']}/closure", json=CLOSURE, headers=world.delegate.headers
+    )
+    refused = await client.post(
+        f"{URL}/{created['id']}/severity-changes",
+        json={"severity": "red", "reason": "New facts."},
+        headers=world.delegate.headers,
+    )
+    assert_problem(refused, 409)
+    again = await client.post(
+        f"{URL}/{created['id']}/closure", json=CLOSURE, headers=world.delegate.headers
+    )
+    assert_problem(again, 409)
+    reopened = await client.post(
+        f"{URL}/{created['id']}/reopening",
+        json={"reason": "New facts reported by the family."},
+        headers=world.delegate.headers,
+    )
+    assert reopened.status_code == 201, reopened.text
+    current = (await client.get(f"{URL}/{created['id']}", headers=world.delegate.headers)).json()
+    assert (current["status"], current["closure"], current["closure_typology"]) == (
+        "open",
+        None,
+        None,
+    )
+    open_again = await client.post(
+        f"{URL}/{created['id']}/reopening", json={"reason": "twice"}, headers=world.delegate.headers
+    )
+    assert_problem(open_again, 409)
+
+
+async def test_year_end_review(
+    client: httpx.AsyncClient, world: World, new_situation: NewSituation
+) -> None:
+    created = await new_situation(opened_on="2025-10-01")
+    response = await client.post(
+        f"{URL}/{created['id']}/reviews",
+        json={"year": 2025, "typology": "M22", "reviewed_on": "2025-12-31"},
+        headers=world.delegate.headers,
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["typology"] == "M22"
+    too_early = await client.post(
+        f"{URL}/{created['id']}/reviews",
+        json={"year": 2024, "typology": "M22", "reviewed_on": "2025-12-31"},
+        headers=world.delegate.headers,
+    )
+    assert_problem(too_early, 422, field="year")
+
+
+async def test_action_duration_bounds(
+    client: httpx.AsyncClient, world: World, new_situation: NewSituation
+) -> None:
+    created = await new_situation()
+    response = await client.post(
+        f"{URL}/{created['id']}/actions",
+        json={"kind": "call", "occurred_on": "2026-03-15", "duration_minutes": -5},
+        headers=world.delegate.headers,
+    )
+    assert_problem(response, 422, field="duration_minutes")
+
+
+async def test_sub_resources_of_other_organisation(
+    client: httpx.AsyncClient, world: World, new_situation: NewSituation
+) -> None:
+    created = await new_situation()  # organisation A
+    bodies: dict[str, dict[str, Any]] = {
+        "severity-changes": {"severity": "red", "reason": "x"},
+        "reports": {"decision": "reported", "authority": "police", "decided_on": "2026-03-15"},
+    }
+    for path, body in bodies.items():
+        response = await client.post(
+            f"{URL}/{created['id']}/{path}", json=body, headers=world.coordinator_b.headers
+        )
+        assert_problem(response, 404)
+    history = await client.get(
+        f"{URL}/{created['id']}/history", headers=world.coordinator_b.headers
+    )
+    assert_problem(history, 404)
+    current = (await client.get(f"{URL}/{created['id']}", headers=world.delegate.headers)).json()
+    assert current["version"] == created["version"]
+
+
+async def test_history_in_order_with_who_and_when(
+    client: httpx.AsyncClient, world: World, new_situation: NewSituation
+) -> None:
+    created = await new_situation(
+        severity="orange", caller=world.coordinator_a, opened_on="2025-03-14"
+    )
+    sid = created["id"]
+    steps: list[tuple[str, dict[str, Any], Any]] = [
+        (
+            "actions",
+            {"kind": "call", "occurred_on": "2025-03-14", "duration_minutes": 30},
+            world.delegate,
+        ),
+        ("severity-changes", {"severity": "red", "reason": "Disclosure."}, world.coordinator_a),
+        (
+            "reports",
+            {"decision": "reported", "authority": "police", "decided_on": "2025-03-16"},
+            world.intranet_a,
+        ),
+        ("reviews", {"year": 2025, "typology": "M3", "reviewed_on": "2025-12-31"}, world.delegate),
+        ("closure", {**CLOSURE, "typology": "M3"}, world.delegate),
+        ("reopening", {"reason": "Appeal."}, world.delegate),
+    ]
+    for path, body, caller in steps:
+        response = await client.post(f"{URL}/{sid}/{path}", json=body, headers=caller.headers)
+        assert response.status_code == 201, response.text
+    history = (await client.get(f"{URL}/{sid}/history", headers=world.delegate.headers)).json()
+    kinds = [e["kind"] for e in history["entries"]]
+    assert kinds == [
+        "created",
+        "action",
+        "severity_changed",
+        "authority_report",
+        "year_end_review",
+        "closed",
+        "reopened",
+    ]
+    who = [e["recorded_by"]["id"] for e in history["entries"]]
+    assert who == [
+        world.coordinator_a.account_id,
+        world.delegate.account_id,
+        world.coordinator_a.account_id,
+        world.intranet_a.account_id,
+        world.delegate.account_id,
+        world.delegate.account_id,
+        world.delegate.account_id,
+    ]
+    times = [e["recorded_at"] for e in history["entries"]]
+    assert times == sorted(times)
+    assert history["entries"][0]["severity"] == "orange"
+    assert history["reference"] == created["reference"]

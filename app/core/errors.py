@@ -7,6 +7,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -216,6 +217,18 @@ def install_error_handlers(app: FastAPI) -> None:
             slug=PreconditionFailed.slug,
             title=PreconditionFailed.title,
             detail="The record was changed by someone else meanwhile: read it again.",
+        )
+
+    @app.exception_handler(DataError)
+    async def _data_error(request: Request, _exc: DataError) -> JSONResponse:
+        # The database's "data exception" class: a value it cannot hold (a NUL character, a
+        # number out of range). Input, not a fault of the service.
+        return problem_response(
+            request,
+            status=ValidationFailed.status_code,
+            slug=ValidationFailed.slug,
+            title=ValidationFailed.title,
+            detail="A value cannot be stored: it holds a NUL character or is out of range.",
         )
 
     @app.exception_handler(Exception)

@@ -1,5 +1,6 @@
 """Situations from intake to closure, and the records of their history."""
 
+import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, TypeVar
@@ -170,6 +171,8 @@ def create(*, session: Session, principal: Principal, data: schemas.SituationCre
 def get_or_404(
     *, session: Session, principal: Principal, situation_id: str, for_update: bool = False
 ) -> Situation:
+    if not _is_uuid(situation_id):
+        raise NotFound("No situation has this id.")
     stmt = readable_situations(principal).where(Situation.id == situation_id)
     if for_update:
         stmt = stmt.with_for_update(of=Situation)
@@ -177,6 +180,13 @@ def get_or_404(
     if situation is None:
         raise NotFound("No situation has this id.")
     return situation
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        return str(uuid.UUID(value)) == value
+    except ValueError:
+        return False
 
 
 def read(*, session: Session, principal: Principal, situation_id: str) -> Situation:

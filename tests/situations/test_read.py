@@ -133,7 +133,7 @@ async def test_list_filters(
         headers=world.delegate.headers,
     )
 
-    async def ids(**params: object) -> set[str]:
+    async def ids(**params: str) -> set[str]:
         response = await client.get(URL, params=params, headers=world.delegate.headers)
         assert response.status_code == 200, response.text
         return {s["id"] for s in response.json()["items"]}

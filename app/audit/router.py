@@ -10,6 +10,7 @@ from app.auth.principal import Principal
 from app.auth.roles import Role
 from app.core.db import SessionDep
 from app.core.errors import Problem
+from app.core.http import MAX_ROW_ID
 from app.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decode_cursor, encode_cursor
 
 router = APIRouter()
@@ -25,7 +26,7 @@ def list_audit_entries(
     session: SessionDep,
     _principal: Auditor,
     situation_id: Annotated[str | None, Query(max_length=36)] = None,
-    account_id: int | None = None,
+    account_id: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
     action: Annotated[str | None, Query(max_length=60, examples=["situation.read"])] = None,
     since: datetime | None = None,
     until: datetime | None = None,

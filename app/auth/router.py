@@ -20,7 +20,7 @@ from app.auth.schemas import (
 from app.core.db import SessionDep
 from app.core.errors import BadRequest, Problem
 from app.core.etag import etag
-from app.core.http import IfMatch
+from app.core.http import AccountId, IfMatch
 from app.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decode_cursor, encode_cursor
 
 router = APIRouter()
@@ -152,7 +152,7 @@ def create_client(session: SessionDep, principal: Admin, data: ClientCreate) -> 
 
 @accounts_router.get("/{account_id}", responses=PROBLEMS, summary="Read an account (admin)")
 def get_account(
-    account_id: int, session: SessionDep, _admin: Admin, response: Response
+    account_id: AccountId, session: SessionDep, _admin: Admin, response: Response
 ) -> AccountRead:
     account = service.get_or_404(session=session, account_id=account_id)
     response.headers["ETag"] = etag(account.version)
@@ -165,7 +165,7 @@ def get_account(
     summary="Rename, disable or enable an account (admin, If-Match required)",
 )
 def update_account(
-    account_id: int,
+    account_id: AccountId,
     data: AccountUpdate,
     session: SessionDep,
     principal: Admin,
@@ -189,7 +189,7 @@ def update_account(
     responses=PROBLEMS,
     summary="Rotate a machine client's secret (admin): its earlier tokens stop working",
 )
-def rotate_secret(account_id: int, session: SessionDep, principal: Admin) -> ClientCreated:
+def rotate_secret(account_id: AccountId, session: SessionDep, principal: Admin) -> ClientCreated:
     account, secret = service.rotate_client_secret(
         session=session, principal=principal, account_id=account_id
     )

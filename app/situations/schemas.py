@@ -5,6 +5,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.auth.models import Account
 from app.auth.roles import Role
+from app.core.http import MAX_ROW_ID
 from app.situations.enums import ActionKind, ReportDecision, Severity, SituationStatus
 from app.situations.models import (
     AuthorityReport,
@@ -65,7 +66,9 @@ class SituationCreate(StrictModel):
         description="Beneficiaries' age group: a code of GET /api/v1/reference/age-groups.",
         examples=["child"],
     )
-    site_id: int | None = Field(default=None, description="Service or site of the organisation.")
+    site_id: int | None = Field(
+        default=None, ge=1, le=MAX_ROW_ID, description="Service or site of the organisation."
+    )
 
 
 class SituationUpdate(StrictModel):
@@ -77,7 +80,7 @@ class SituationUpdate(StrictModel):
     summary: Narrative | None = Field(default=None, description=SUMMARY_HELP)
     requester_kind: ReferenceCode | None = None
     age_group: ReferenceCode | None = None
-    site_id: int | None = None
+    site_id: int | None = Field(default=None, ge=1, le=MAX_ROW_ID)
 
 
 class SiteRef(BaseModel):

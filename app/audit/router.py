@@ -1,5 +1,5 @@
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
@@ -9,16 +9,13 @@ from app.auth.dependencies import allow
 from app.auth.principal import Principal
 from app.auth.roles import Role
 from app.core.db import SessionDep
-from app.core.errors import Problem
+from app.core.errors import problem_responses
 from app.core.http import MAX_ROW_ID
 from app.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decode_cursor, encode_cursor
 
 router = APIRouter()
 Auditor = Annotated[Principal, Depends(allow(Role.ADMIN, Role.DELEGATE))]
-PROBLEMS: dict[int | str, dict[str, Any]] = {
-    code: {"model": Problem, "content": {"application/problem+json": {}}}
-    for code in (401, 403, 422)
-}
+PROBLEMS = problem_responses(401, 403, 422)
 
 
 @router.get("", responses=PROBLEMS, summary="Who read or changed what (admin, delegate)")

@@ -1,4 +1,4 @@
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Response
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
@@ -18,7 +18,7 @@ from app.auth.schemas import (
     TokenResponse,
 )
 from app.core.db import SessionDep
-from app.core.errors import BadRequest, Problem
+from app.core.errors import BadRequest, problem_responses
 from app.core.etag import etag
 from app.core.http import AccountId, IfMatch
 from app.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decode_cursor, encode_cursor
@@ -30,10 +30,7 @@ Admin = Annotated[Principal, Depends(allow(Role.ADMIN))]
 _basic = HTTPBasic(
     auto_error=False, description="Client credentials, as an alternative to the form"
 )
-PROBLEMS: dict[int | str, dict[str, Any]] = {
-    code: {"model": Problem, "content": {"application/problem+json": {}}}
-    for code in (400, 401, 403, 404, 409, 412, 422)
-}
+PROBLEMS = problem_responses(400, 401, 403, 404, 409, 412, 422)
 
 
 class UnsupportedGrantType(BadRequest):

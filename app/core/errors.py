@@ -1,6 +1,7 @@
 """One error hierarchy, rendered as RFC 9457 `application/problem+json`."""
 
 import logging
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -35,6 +36,18 @@ class Problem(BaseModel):
     instance: str | None = None
     request_id: str | None = None
     errors: list[FieldError] | None = None
+
+
+def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries documenting problem+json answers."""
+    return {
+        code: {
+            "model": Problem,
+            "content": {PROBLEM_CONTENT_TYPE: {}},
+            "description": HTTPStatus(code).phrase,
+        }
+        for code in codes
+    }
 
 
 class AppError(Exception):

@@ -1,4 +1,4 @@
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 
@@ -6,7 +6,7 @@ from app.auth.dependencies import PrincipalDep, allow
 from app.auth.principal import Principal
 from app.auth.roles import Role
 from app.core.db import SessionDep
-from app.core.errors import Problem
+from app.core.errors import problem_responses
 from app.core.etag import etag
 from app.core.http import IfMatch
 from app.organisations import service
@@ -21,10 +21,7 @@ from app.organisations.schemas import (
 
 router = APIRouter()
 Admin = Annotated[Principal, Depends(allow(Role.ADMIN))]
-PROBLEMS: dict[int | str, dict[str, Any]] = {
-    code: {"model": Problem, "content": {"application/problem+json": {}}}
-    for code in (401, 403, 404, 409, 412, 422)
-}
+PROBLEMS = problem_responses(401, 403, 404, 409, 412, 422)
 
 
 @router.get("", responses=PROBLEMS, summary="List the organisations in your reach")

@@ -1,18 +1,19 @@
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
 
 from app.auth.dependencies import allow
 from app.auth.principal import Principal
 from app.auth.roles import Role
 from app.core.db import SessionDep
-from app.core.errors import Problem
+from app.core.errors import problem_responses
 from app.core.etag import etag
 from app.core.http import API_PREFIX, IfMatch
 from app.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
-from app.idempotency.dependencies import IdempotencyDep
+from app.idempotency.dependencies import Idempotency, IdempotencyDep
 from app.idempotency.service import Result
 from app.situations import schemas, service
 from app.situations.enums import Severity, SituationStatus
@@ -23,10 +24,7 @@ router = APIRouter()
 CaseWorker = Annotated[Principal, Depends(allow(Role.DELEGATE, Role.COORDINATOR, Role.INTRANET))]
 Delegate = Annotated[Principal, Depends(allow(Role.DELEGATE))]
 
-PROBLEMS: dict[int | str, dict[str, Any]] = {
-    code: {"model": Problem, "content": {"application/problem+json": {}}}
-    for code in (401, 403, 404, 409, 412, 422)
-}
+PROBLEMS = problem_responses(401, 403, 404, 409, 412, 422)
 
 
 class SituationQuery(BaseModel):
@@ -60,9 +58,43 @@ def _situation(situation: Situation) -> Result:
     )
 
 
-def _record(created: tuple[SituationRecord, Situation]) -> Result:
-    record, situation = created
-    return Result(body=schemas.to_record_read(record, situation_version=situation.version))
+class RecordAction(Protocol):
+    def __call__(
+        self,
+        *,
+        session: Session,
+        principal: Principal,
+        situation_id: str,
+        if_match: str | None,
+        data: Any,
+    ) -> tuple[SituationRecord, Situation]: ...
+
+
+def _add_record(
+    action: RecordAction,
+    situation_id: str,
+    data: BaseModel,
+    if_match: str | None,
+    session: Session,
+    principal: Principal,
+    idempotency: Idempotency,
+) -> Response:
+    """Every sub-resource is created the same way: idempotently, answering the new record with
+    the situation's version after it."""
+
+    def produce() -> Result:
+        record, situation = action(
+            session=session,
+            principal=principal,
+            situation_id=situation_id,
+            if_match=if_match,
+            data=data,
+        )
+        return Result(body=schemas.to_record_read(record, situation_version=situation.version))
+
+    return idempotency.respond(
+        session=session, principal=principal, status_code=201, produce=produce
+    )
 
 
 @router.post(
@@ -116,7 +148,7 @@ def get_situation(
 
 @router.patch(
     "/{situation_id}",
-    responses={**PROBLEMS, 428: PROBLEMS[412]},
+    responses={**PROBLEMS, **problem_responses(428)},
     summary="Correct a situation's intake data (If-Match required)",
 )
 def update_situation(
@@ -162,19 +194,8 @@ def change_severity(
     idempotency: IdempotencyDep,
     if_match: IfMatch = None,
 ) -> Response:
-    return idempotency.respond(
-        session=session,
-        principal=principal,
-        status_code=201,
-        produce=lambda: _record(
-            service.change_severity(
-                session=session,
-                principal=principal,
-                situation_id=situation_id,
-                if_match=if_match,
-                data=data,
-            )
-        ),
+    return _add_record(
+        service.change_severity, situation_id, data, if_match, session, principal, idempotency
     )
 
 
@@ -193,19 +214,8 @@ def add_report(
     idempotency: IdempotencyDep,
     if_match: IfMatch = None,
 ) -> Response:
-    return idempotency.respond(
-        session=session,
-        principal=principal,
-        status_code=201,
-        produce=lambda: _record(
-            service.add_report(
-                session=session,
-                principal=principal,
-                situation_id=situation_id,
-                if_match=if_match,
-                data=data,
-            )
-        ),
+    return _add_record(
+        service.add_report, situation_id, data, if_match, session, principal, idempotency
     )
 
 
@@ -224,19 +234,8 @@ def add_review(
     idempotency: IdempotencyDep,
     if_match: IfMatch = None,
 ) -> Response:
-    return idempotency.respond(
-        session=session,
-        principal=principal,
-        status_code=201,
-        produce=lambda: _record(
-            service.add_review(
-                session=session,
-                principal=principal,
-                situation_id=situation_id,
-                if_match=if_match,
-                data=data,
-            )
-        ),
+    return _add_record(
+        service.add_review, situation_id, data, if_match, session, principal, idempotency
     )
 
 
@@ -255,19 +254,8 @@ def add_action(
     idempotency: IdempotencyDep,
     if_match: IfMatch = None,
 ) -> Response:
-    return idempotency.respond(
-        session=session,
-        principal=principal,
-        status_code=201,
-        produce=lambda: _record(
-            service.add_action(
-                session=session,
-                principal=principal,
-                situation_id=situation_id,
-                if_match=if_match,
-                data=data,
-            )
-        ),
+    return _add_record(
+        service.add_action, situation_id, data, if_match, session, principal, idempotency
     )
 
 
@@ -286,20 +274,7 @@ def close_situation(
     idempotency: IdempotencyDep,
     if_match: IfMatch = None,
 ) -> Response:
-    return idempotency.respond(
-        session=session,
-        principal=principal,
-        status_code=201,
-        produce=lambda: _record(
-            service.close(
-                session=session,
-                principal=principal,
-                situation_id=situation_id,
-                if_match=if_match,
-                data=data,
-            )
-        ),
-    )
+    return _add_record(service.close, situation_id, data, if_match, session, principal, idempotency)
 
 
 @router.post(
@@ -317,17 +292,6 @@ def reopen_situation(
     idempotency: IdempotencyDep,
     if_match: IfMatch = None,
 ) -> Response:
-    return idempotency.respond(
-        session=session,
-        principal=principal,
-        status_code=201,
-        produce=lambda: _record(
-            service.reopen(
-                session=session,
-                principal=principal,
-                situation_id=situation_id,
-                if_match=if_match,
-                data=data,
-            )
-        ),
+    return _add_record(
+        service.reopen, situation_id, data, if_match, session, principal, idempotency
     )

@@ -1,0 +1,24 @@
+# The service in a slim image, run as an unprivileged user; it migrates its database, then serves.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    BIENTRAITANCE_DATABASE_URL=sqlite:////data/bientraitance.db
+
+WORKDIR /srv/bientraitance
+COPY pyproject.toml constraints.txt README.md alembic.ini ./
+COPY app ./app
+COPY migrations ./migrations
+RUN pip install -c constraints.txt -e . \
+    && useradd --system --uid 10001 --no-create-home bientraitance \
+    && mkdir /data \
+    && chown bientraitance /data
+
+USER bientraitance
+VOLUME ["/data"]
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/api/v1/openapi.json', timeout=4)"]
+CMD ["bientraitance", "serve", "--host", "0.0.0.0", "--port", "8000"]

@@ -9,6 +9,7 @@ from app.core.http import API_PREFIX
 from app.organisations.router import router as organisations_router
 from app.reference.router import router as reference_router
 from app.situations.router import router as situations_router
+from app.statistics.router import router as statistics_router
 from app.typologies.router import router as typologies_router
 
 api_router = APIRouter(prefix=API_PREFIX)
@@ -18,4 +19,5 @@ api_router.include_router(organisations_router, prefix="/organisations", tags=["
 api_router.include_router(situations_router, prefix="/situations", tags=["situations"])
 api_router.include_router(typologies_router, prefix="/typologies", tags=["reference data"])
 api_router.include_router(reference_router, prefix="/reference", tags=["reference data"])
+api_router.include_router(statistics_router, prefix="/statistics", tags=["statistics"])
 api_router.include_router(audit_router, prefix="/audit-entries", tags=["audit"])

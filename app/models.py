@@ -17,6 +17,7 @@ from app.situations.models import (
     SituationEdit,
     YearEndReview,
 )
+from app.statistics.models import StatisticsBaseline
 from app.typologies.models import Typology, TypologyGroup, TypologyGroupMember
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "Site",
     "Situation",
     "SituationEdit",
+    "StatisticsBaseline",
     "Typology",
     "TypologyGroup",
     "TypologyGroupMember",

@@ -35,6 +35,7 @@ DATA_TABLES = [
     "closures",
     "situations",
     "reference_counters",
+    "statistics_baselines",
     "accounts",
     "sites",
     "organisations",

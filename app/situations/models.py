@@ -139,7 +139,7 @@ class Reopening(SituationRecord, Base):
 
     reopened_on: Mapped[date]
     reason: Mapped[str] = mapped_column(Text)
-    closure_id: Mapped[int] = mapped_column(ForeignKey("closures.id"))
+    closure_id: Mapped[int] = mapped_column(ForeignKey("closures.id"), index=True)
 
 
 class SituationEdit(SituationRecord, Base):

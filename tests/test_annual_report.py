@@ -1,0 +1,97 @@
+"""scripts/annual_report.py, end to end: a live server, a reporter client's credentials, and a
+self-contained HTML file with the year's figures."""
+
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI
+
+from app.auth import service as auth_service
+from app.auth.roles import Role
+from scripts import annual_report
+from tests.factories import World
+from tests.statistics.conftest import tell, year_2024, year_2025
+
+
+@pytest.fixture
+def live_url(app: FastAPI) -> Iterator[str]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def reporter_credentials(session_factory: Any) -> tuple[str, str]:
+    with session_factory.begin() as session:
+        account, secret = auth_service.create_client(
+            session=session, principal=None, name="Annual report", role=Role.REPORTER
+        )
+        return account.username, secret
+
+
+async def test_report(
+    client: httpx.AsyncClient,
+    world: World,
+    live_url: str,
+    reporter_credentials: tuple[str, str],
+    tmp_path: Path,
+) -> None:
+    await tell(client, world, year_2024() + year_2025())
+    client_id, secret = reporter_credentials
+    output = tmp_path / "report.html"
+    arguments = [
+        "--url",
+        live_url,
+        "--year",
+        "2025",
+        "--client-id",
+        client_id,
+        "--client-secret",
+        secret,
+        "--output",
+        str(output),
+    ]
+    # The script is synchronous: run it off the event loop that serves nothing here.
+    import asyncio
+
+    code = await asyncio.to_thread(annual_report.main, arguments)
+    assert code == 0
+    page = output.read_text(encoding="utf-8")
+    assert "statistiques 2025" in page
+    assert "M1 : 7 à l&#x27;entrée, 3 à la sortie" in page
+    assert page.count("<svg") == 2
+    # Self-contained: nothing is fetched, no script runs.
+    assert not re.search(r'(src|href)="(https?:)?//', page)
+    assert "<script" not in page
+    assert "<link" not in page
+    # Key figures: 16 situations against 4, +300.0 %.
+    assert re.search(r'<div class="value">16</div>', page)
+    assert "+300.0" in page
+
+    english = tmp_path / "report-en.html"
+    code = await asyncio.to_thread(
+        annual_report.main,
+        [*arguments[:-1], str(english), "--lang", "en", "--suppress-below", "3"],
+    )
+    assert code == 0
+    page = english.read_text(encoding="utf-8")
+    assert "M1\u2013M24 typology" in page
+    assert "&lt;3" in page
+    assert "Counts under 3 are hidden" in page

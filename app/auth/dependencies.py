@@ -1,6 +1,6 @@
 """Who is calling, and may this role call this operation at all."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -16,7 +16,7 @@ from app.core.errors import Forbidden, Unauthorized
 _bearer = HTTPBearer(auto_error=False, description="An access token from POST /api/v1/auth/token")
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -39,11 +39,12 @@ def get_principal(
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-def allow(*roles: Role) -> Callable[[Principal], Principal]:
+def allow(*roles: Role) -> Callable[[Principal], Coroutine[None, None, Principal]]:
     """Function-level authorisation: the roles that may call an operation at all."""
     allowed = frozenset(roles)
 
-    def check(principal: PrincipalDep) -> Principal:
+    # async: a check this small is not worth a trip to the thread pool.
+    async def check(principal: PrincipalDep) -> Principal:
         if principal.role not in allowed:
             raise Forbidden(f"The role '{principal.role}' may not use this operation.")
         return principal

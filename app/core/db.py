@@ -1,6 +1,9 @@
 """Database engine, declarative base and the one-transaction-per-request session."""
 
-from collections.abc import Iterator
+import asyncio
+import weakref
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
@@ -92,7 +95,39 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
 
 
-def get_session(request: Request) -> Iterator[Session]:
+class WriteTurns:
+    """SQLite has one writer at a time, and every request writes (its audit entry at least).
+    The requests of one process take turns on a lock of the event loop, each starting the
+    moment the one before has committed, instead of polling SQLite's busy handler, which
+    sleeps up to 100 ms between tries; waiting on it holds no worker thread. Other processes
+    still meet the busy handler. PostgreSQL takes no turns."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.enabled = engine.dialect.name == "sqlite"
+        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    @asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        if not self.enabled:
+            yield
+            return
+        loop = asyncio.get_running_loop()
+        lock = self._locks.setdefault(loop, asyncio.Lock())
+        async with lock:
+            yield
+
+
+async def write_turn(request: Request) -> AsyncIterator[None]:
+    turns: WriteTurns = request.app.state.write_turns
+    async with turns.turn():
+        yield
+
+
+def get_session(
+    request: Request, _turn: Annotated[None, Depends(write_turn, scope="function")]
+) -> Iterator[Session]:
     """One request, one transaction: commit when the endpoint succeeded, roll back otherwise.
 
     Used with `scope="function"` so that the commit happens before the response is sent:

@@ -13,7 +13,7 @@ URL = "/api/v1/situations"
 async def test_concurrent_creation_gives_distinct_references(
     client: httpx.AsyncClient, world: World
 ) -> None:
-    count = 24
+    count = 60  # more than the thread pool has workers: waiting must not hold one
     responses = await asyncio.gather(
         *(
             client.post(URL, json=situation_body(), headers=world.delegate.headers)

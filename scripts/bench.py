@@ -1,0 +1,580 @@
+"""Benchmarks of the annual statistics and of intake, printed side by side.
+
+    python scripts/bench.py                    # SQLite, 100,000 then 1,000,000 situations
+    python scripts/bench.py --sizes 100000 --repeat 5
+    python scripts/bench.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench
+
+For each size it builds a database of synthetic situations spread over ten past years and
+seven organisations (with severity changes, reports, year-end reviews and closures), inserted
+directly through the models, then measures over HTTP against the real server:
+
+- the annual statistics endpoint (median and p95 of repeated calls), against the floor: the
+  same figures from one hand-written SQL statement on the same database;
+- intake: situations created per second through POST /api/v1/situations, against a bare
+  FastAPI + SQLAlchemy endpoint inserting the same row, with the same database settings.
+
+THE DATABASE IT IS GIVEN IS EMPTIED. Without --database-url it uses a SQLite file in a
+temporary folder.
+"""
+
+import argparse
+import os
+import random
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from alembic import command
+from fastapi import FastAPI
+from pydantic import BaseModel
+from sqlalchemy import insert, text
+from sqlalchemy.orm import Session
+
+import app.models  # noqa: F401  (every table known to the metadata, for the bare app too)
+from app.auth import service as auth_service
+from app.auth.roles import Role
+from app.core.db import make_engine, make_sessionmaker
+from app.core.migrate import alembic_config
+from app.organisations.models import Organisation
+from app.situations.models import (
+    AuthorityReport,
+    Closure,
+    ReferenceCounter,
+    SeverityChange,
+    Situation,
+    YearEndReview,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+SECRET_KEY = "bench-" + "k" * 40
+CODES = [f"M{n}" for n in range(1, 25)]
+# Roughly the mix of an annual report: many M1, M21-M22, some sexual acts, few of the rest.
+CODE_WEIGHTS = [14, 5, 6, 3, 3, 1, 2, 4, 3, 3, 1, 1, 2, 1, 4, 4, 3, 2, 6, 2, 12, 10, 5, 3]
+SEVERITY_WEIGHTS = {"green": 50, "orange": 35, "red": 15}
+ORGANISATIONS = ["MRE", "HSO", "FDN", "CDH", "MSE", "ADD", "EPI"]
+CHUNK = 5_000
+
+# ---------------------------------------------------------------------------------------------
+# The floor: the same counts as the endpoint, from one statement written by hand.
+
+FLOOR_SQL = """
+WITH facts AS MATERIALIZED (
+  SELECT s.id, s.year_of, s.organisation_id, s.intake_typology AS intake,
+    COALESCE(
+      (SELECT c.typology FROM closures c
+        WHERE c.situation_id = s.id AND c.closed_on <= s.year_end
+          AND NOT EXISTS (SELECT 1 FROM reopenings r
+                          WHERE r.closure_id = c.id AND r.reopened_on <= s.year_end)
+        ORDER BY c.closed_on DESC, c.id DESC LIMIT 1),
+      (SELECT v.typology FROM year_end_reviews v
+        WHERE v.situation_id = s.id AND v.year <= s.year_of
+        ORDER BY v.year DESC, v.reviewed_on DESC, v.id DESC LIMIT 1)) AS closure,
+    COALESCE(
+      (SELECT g.to_severity FROM severity_changes g
+        WHERE g.situation_id = s.id AND g.changed_on <= s.year_end
+        ORDER BY g.changed_on DESC, g.id DESC LIMIT 1),
+      s.initial_severity) AS severity_end,
+    (SELECT MAX(CASE g.to_severity WHEN 'red' THEN 3 WHEN 'orange' THEN 2 ELSE 1 END)
+       FROM severity_changes g
+      WHERE g.situation_id = s.id AND g.changed_on <= s.year_end) AS severity_max_change,
+    CASE s.initial_severity WHEN 'red' THEN 3 WHEN 'orange' THEN 2 ELSE 1 END AS severity_initial,
+    EXISTS (SELECT 1 FROM authority_reports a WHERE a.situation_id = s.id
+            AND a.decision = 'reported' AND a.decided_on <= s.year_end) AS reported,
+    EXISTS (SELECT 1 FROM authority_reports a WHERE a.situation_id = s.id
+            AND a.decision = 'not_reported' AND a.decided_on <= s.year_end) AS not_reported
+  FROM (SELECT x.*, CAST(:year AS INTEGER) AS year_of, CAST(:year_end AS DATE) AS year_end
+          FROM situations x WHERE x.opened_on BETWEEN :year_start AND :year_end
+        UNION ALL
+        SELECT x.*, CAST(:before AS INTEGER) AS year_of, CAST(:before_end AS DATE) AS year_end
+          FROM situations x WHERE x.opened_on BETWEEN :before_start AND :before_end) s
+)
+SELECT year_of, 'total', NULL, NULL, COUNT(*) FROM facts GROUP BY year_of
+UNION ALL SELECT year_of, 'intake', intake, NULL, COUNT(*) FROM facts GROUP BY year_of, intake
+UNION ALL SELECT year_of, 'closure', closure, NULL, COUNT(*) FROM facts GROUP BY year_of, closure
+UNION ALL SELECT year_of, 'requalification', intake, closure, COUNT(*) FROM facts
+  WHERE closure IS NOT NULL AND closure <> intake GROUP BY year_of, intake, closure
+UNION ALL SELECT year_of, 'organisation', CAST(organisation_id AS VARCHAR), NULL, COUNT(*)
+  FROM facts GROUP BY year_of, organisation_id
+UNION ALL SELECT year_of, 'severity_end', severity_end, NULL, COUNT(*) FROM facts
+  GROUP BY year_of, severity_end
+UNION ALL SELECT year_of, 'severity_max',
+  CAST(CASE WHEN COALESCE(severity_max_change, 0) > severity_initial
+            THEN severity_max_change ELSE severity_initial END AS VARCHAR), NULL, COUNT(*)
+  FROM facts GROUP BY year_of, 3
+UNION ALL SELECT year_of, 'report',
+  CASE WHEN reported THEN 'reported' WHEN not_reported THEN 'decided_not_to_report'
+       WHEN severity_end = 'red' THEN 'red_without_report' ELSE 'none' END, NULL, COUNT(*)
+  FROM facts GROUP BY year_of, 3
+UNION ALL SELECT f.year_of, 'authority', a.authority_code, NULL, COUNT(DISTINCT a.situation_id)
+  FROM facts f JOIN authority_reports a ON a.situation_id = f.id
+  WHERE a.decision = 'reported' AND a.decided_on <=
+        CASE WHEN f.year_of = :year THEN :year_end ELSE :before_end END
+  GROUP BY f.year_of, a.authority_code
+"""
+
+# ---------------------------------------------------------------------------------------------
+# The bare intake endpoint: validation, one insert, one commit.
+
+
+class BareSituation(BaseModel):
+    organisation_id: int
+    opened_on: date
+    intake_typology: str
+    severity: str
+    summary: str
+    requester_kind: str
+    created_by_id: int
+
+
+def create_bare_app() -> FastAPI:
+    engine = make_engine(os.environ["BIENTRAITANCE_DATABASE_URL"])
+    factory = make_sessionmaker(engine)
+    app = FastAPI()
+
+    @app.post("/bare", status_code=201)
+    def bare(data: BareSituation) -> dict[str, str]:
+        situation_id = str(uuid.uuid4())
+        now = datetime.now(UTC)
+        with factory.begin() as session:
+            session.execute(
+                insert(Situation),
+                [
+                    {
+                        **data.model_dump(),
+                        "id": situation_id,
+                        "reference": situation_id[:16],
+                        "year": data.opened_on.year,
+                        "sequence": -secrets.randbelow(2**30) - 1,
+                        "initial_severity": data.severity,
+                        "status": "open",
+                        "created_at": now,
+                        "updated_at": now,
+                        "version": 1,
+                    }
+                ],
+            )
+        return {"id": situation_id}
+
+    return app
+
+
+# ---------------------------------------------------------------------------------------------
+# Building the database
+
+
+def reset_database(url: str) -> None:
+    config = alembic_config(url)
+    command.downgrade(config, "base")
+    command.upgrade(config, "head")
+
+
+def seed(url: str, total: int, first_year: int, rng: random.Random) -> dict[str, Any]:
+    engine = make_engine(url)
+    factory = make_sessionmaker(engine)
+    with factory.begin() as session:
+        organisations = []
+        for code in ORGANISATIONS:
+            organisation = Organisation(code=code, name=f"Organisation {code}")
+            session.add(organisation)
+            organisations.append(organisation)
+        session.flush()
+        organisation_ids = [o.id for o in organisations]
+        delegate_password = secrets.token_urlsafe(16)
+        delegate = auth_service.create_person(
+            session=session,
+            principal=None,
+            email="bench.delegate@example.org",
+            role=Role.DELEGATE,
+            password=delegate_password,
+        )
+        reporter, reporter_secret = auth_service.create_client(
+            session=session, principal=None, name="bench reporter", role=Role.REPORTER
+        )
+        delegate_id = delegate.id
+        credentials = {
+            "delegate": ("bench.delegate@example.org", delegate_password),
+            "reporter": (reporter.username, reporter_secret),
+        }
+    per_year = total // 10
+    closure_id = 0
+    with factory() as session:
+        for year in range(first_year, first_year + 10):
+            rows: dict[str, list[dict[str, Any]]] = {
+                "situations": [],
+                "closures": [],
+                "reviews": [],
+                "changes": [],
+                "reports": [],
+            }
+            for sequence in range(1, per_year + 1):
+                closure_id = _story(
+                    rows, rng, year, sequence, rng.choice(organisation_ids), delegate_id, closure_id
+                )
+                if len(rows["situations"]) >= CHUNK:
+                    _flush(session, rows)
+            _flush(session, rows)
+            session.execute(insert(ReferenceCounter), [{"year": year, "last_value": per_year}])
+            session.commit()
+        if engine.dialect.name == "postgresql":
+            session.execute(
+                text("SELECT setval(pg_get_serial_sequence('closures', 'id'), :v)"),
+                {"v": max(closure_id, 1)},
+            )
+            session.commit()
+    engine.dispose()
+    return {
+        "credentials": credentials,
+        "organisation_ids": organisation_ids,
+        "delegate_id": delegate_id,
+    }
+
+
+def _story(
+    rows: dict[str, list[dict[str, Any]]],
+    rng: random.Random,
+    year: int,
+    sequence: int,
+    organisation_id: int,
+    account_id: int,
+    closure_id: int,
+) -> int:
+    opened = date(year, 1, 1) + timedelta(days=rng.randrange(365))
+    code = rng.choices(CODES, CODE_WEIGHTS)[0]
+    severity = rng.choices(list(SEVERITY_WEIGHTS), list(SEVERITY_WEIGHTS.values()))[0]
+    situation_id = str(uuid.uuid4())
+    now = datetime.now(UTC)
+    current = severity
+    record = {"situation_id": situation_id, "recorded_by_id": account_id, "recorded_at": now}
+    if rng.random() < 0.2:
+        current = rng.choice([s for s in SEVERITY_WEIGHTS if s != severity])
+        changed = opened + timedelta(days=rng.randrange(1, 60))
+        rows["changes"].append(
+            {
+                **record,
+                "from_severity": severity,
+                "to_severity": current,
+                "changed_on": changed,
+                "reason": "Reassessed.",
+            }
+        )
+    if current == "red" or (severity == "red" and rng.random() < 0.5):
+        decision = "reported" if rng.random() < 0.85 else "not_reported"
+        rows["reports"].append(
+            {
+                **record,
+                "decision": decision,
+                "authority_code": rng.choice(["parquet", "police", "one"])
+                if decision == "reported"
+                else None,
+                "decided_on": opened + timedelta(days=rng.randrange(0, 10)),
+                "justification": None if decision == "reported" else "Already known.",
+                "details": None,
+            }
+        )
+    current_closure = None
+    if rng.random() < 0.85:
+        closure_id += 1
+        closure_code = code if rng.random() < 0.7 else rng.choices(CODES, CODE_WEIGHTS)[0]
+        closed = opened + timedelta(days=rng.randrange(10, 300))
+        rows["closures"].append(
+            {
+                **record,
+                "id": closure_id,
+                "closed_on": closed,
+                "typology": closure_code,
+                "outcome": "Closed.",
+            }
+        )
+        current_closure = closure_id
+    elif rng.random() < 0.6:
+        rows["reviews"].append(
+            {
+                **record,
+                "year": year,
+                "reviewed_on": date(year, 12, 31),
+                "typology": code if rng.random() < 0.7 else rng.choices(CODES, CODE_WEIGHTS)[0],
+                "note": None,
+            }
+        )
+    rows["situations"].append(
+        {
+            "id": situation_id,
+            "reference": f"{year}-{sequence:06d}",
+            "year": year,
+            "sequence": sequence,
+            "organisation_id": organisation_id,
+            "site_id": None,
+            "opened_on": opened,
+            "intake_typology": code,
+            "initial_severity": severity,
+            "severity": current,
+            "status": "closed" if current_closure else "open",
+            "requester_kind": "staff",
+            "age_group": None,
+            "summary": "Synthetic situation.",
+            "current_closure_id": None,
+            "created_by_id": account_id,
+            "created_at": now,
+            "updated_at": now,
+            "version": 1,
+            "_closure": current_closure,
+        }
+    )
+    return closure_id
+
+
+def _flush(session: Session, rows: dict[str, list[dict[str, Any]]]) -> None:
+    situations = rows["situations"]
+    closures = {s["id"]: s.pop("_closure") for s in situations}
+    if situations:
+        session.execute(insert(Situation), situations)
+    for model, key in (
+        (Closure, "closures"),
+        (YearEndReview, "reviews"),
+        (SeverityChange, "changes"),
+        (AuthorityReport, "reports"),
+    ):
+        if rows[key]:
+            session.execute(insert(model), rows[key])
+    pairs = [{"sid": sid, "cid": cid} for sid, cid in closures.items() if cid]
+    if pairs:
+        session.connection().execute(
+            text("UPDATE situations SET current_closure_id = :cid WHERE id = :sid"), pairs
+        )
+    for key in rows:
+        rows[key] = []
+
+
+# ---------------------------------------------------------------------------------------------
+# Measuring
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def server(url: str, target: str, factory: bool = False) -> Iterator[str]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "BIENTRAITANCE_DATABASE_URL": url,
+        "BIENTRAITANCE_SECRET_KEY": SECRET_KEY,
+        "BIENTRAITANCE_LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(ROOT),
+    }
+    arguments = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        target,
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
+    if factory:
+        arguments.append("--factory")
+    process = subprocess.Popen(arguments, env=env, cwd=ROOT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(
+                    f"{base}/api/v1/openapi.json" if not factory else f"{base}/docs", timeout=1
+                )
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def timings(call: Callable[[], Any], repeat: int) -> tuple[float, float]:
+    call()  # warm caches and connections
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        call()
+        samples.append(time.perf_counter() - start)
+    samples.sort()
+    p95 = samples[min(len(samples) - 1, round(0.95 * (len(samples) - 1)))]
+    return statistics.median(samples), p95
+
+
+def measure_statistics(
+    url: str, base: str, credentials: tuple[str, str], year: int, repeat: int
+) -> dict[str, float]:
+    with httpx.Client(base_url=base, timeout=600) as client:
+        token = client.post(
+            "/api/v1/auth/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": credentials[0],
+                "client_secret": credentials[1],
+            },
+        ).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+
+        def endpoint() -> None:
+            response = client.get(f"/api/v1/statistics/annual/{year}", headers=headers)
+            response.raise_for_status()
+
+        endpoint_median, endpoint_p95 = timings(endpoint, repeat)
+    engine = make_engine(url)
+    parameters = {
+        "year": year,
+        "year_start": date(year, 1, 1),
+        "year_end": date(year, 12, 31),
+        "before": year - 1,
+        "before_start": date(year - 1, 1, 1),
+        "before_end": date(year - 1, 12, 31),
+    }
+    with engine.connect() as connection:
+
+        def floor() -> None:
+            connection.execute(text(FLOOR_SQL), parameters).all()
+            connection.rollback()
+
+        floor_median, floor_p95 = timings(floor, repeat)
+    engine.dispose()
+    return {
+        "endpoint_median": endpoint_median,
+        "endpoint_p95": endpoint_p95,
+        "floor_median": floor_median,
+        "floor_p95": floor_p95,
+    }
+
+
+def measure_intake(
+    url: str, seeded: dict[str, Any], requests: int, workers: int
+) -> dict[str, float]:
+    body = {
+        "opened_on": date.today().isoformat(),
+        "intake_typology": "M1",
+        "severity": "orange",
+        "summary": "Benchmark intake.",
+        "requester_kind": "staff",
+    }
+    with server(url, "app.asgi:app") as base:
+        with httpx.Client(base_url=base) as client:
+            email, password = seeded["credentials"]["delegate"]
+            token = client.post(
+                "/api/v1/auth/token",
+                data={"grant_type": "password", "username": email, "password": password},
+            ).json()["access_token"]
+        ours = _throughput(
+            base,
+            "/api/v1/situations",
+            {**body, "organisation": ORGANISATIONS[0]},
+            {"Authorization": f"Bearer {token}"},
+            requests,
+            workers,
+        )
+    bare_body = {
+        **body,
+        "organisation_id": seeded["organisation_ids"][0],
+        "created_by_id": seeded["delegate_id"],
+    }
+    with server(url, "scripts.bench:create_bare_app", factory=True) as base:
+        bare = _throughput(base, "/bare", bare_body, {}, requests, workers)
+    return {"ours": ours, "bare": bare}
+
+
+def _throughput(
+    base: str, path: str, body: dict[str, Any], headers: dict[str, str], requests: int, workers: int
+) -> float:
+    local = threading.local()
+
+    def one(_: int) -> None:
+        if not hasattr(local, "client"):
+            local.client = httpx.Client(base_url=base, timeout=60)
+        response = local.client.post(path, json=body, headers=headers)
+        if response.status_code != 201:
+            raise RuntimeError(f"{path}: {response.status_code} {response.text[:200]}")
+
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(one, range(min(50, requests))))  # warm up
+        start = time.perf_counter()
+        list(pool.map(one, range(requests)))
+        return requests / (time.perf_counter() - start)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", help="default: a SQLite file in a temporary folder")
+    parser.add_argument(
+        "--sizes", default="100000,1000000", help="total situations, comma-separated"
+    )
+    parser.add_argument("--repeat", type=int, default=15, help="calls per latency measurement")
+    parser.add_argument("--intake-requests", type=int, default=1000)
+    parser.add_argument("--intake-workers", type=int, default=4)
+    parser.add_argument("--seed", type=int, default=2026)
+    args = parser.parse_args()
+    workdir = tempfile.mkdtemp(prefix="bientraitance-bench-")
+    first_year = date.today().year - 10
+    year = first_year + 8
+    results = []
+    for size in (int(s) for s in args.sizes.split(",")):
+        url = args.database_url or f"sqlite:///{workdir}/bench-{size}.db"
+        print(f"== {size:,} situations on {url.split(':')[0]}: building…", flush=True)
+        start = time.perf_counter()
+        reset_database(url)
+        seeded = seed(url, size, first_year, random.Random(args.seed))
+        print(f"   built in {time.perf_counter() - start:.0f} s; measuring…", flush=True)
+        with server(url, "app.asgi:app") as base:
+            stats = measure_statistics(
+                url, base, seeded["credentials"]["reporter"], year, args.repeat
+            )
+        intake = measure_intake(url, seeded, args.intake_requests, args.intake_workers)
+        results.append((size, stats, intake))
+    print()
+    print(f"Annual statistics for {year} (compared with {year - 1}), {args.repeat} calls each")
+    print(
+        f"{'situations':>12} {'per year':>9} | {'endpoint median':>15} {'p95':>8} | "
+        f"{'floor median':>12} {'p95':>8} | {'ratio':>5} | {'µs / situation':>14}"
+    )
+    for size, stats, _ in results:
+        ratio = stats["endpoint_median"] / stats["floor_median"]
+        per_year = size // 10
+        print(
+            f"{size:>12,} {per_year:>9,} | {stats['endpoint_median'] * 1000:>12.0f} ms "
+            f"{stats['endpoint_p95'] * 1000:>5.0f} ms | {stats['floor_median'] * 1000:>9.0f} ms "
+            f"{stats['floor_p95'] * 1000:>5.0f} ms | {ratio:>5.2f} | "
+            f"{stats['endpoint_median'] * 1e6 / (2 * per_year):>14.1f}"
+        )
+    print()
+    print(
+        f"Intake over HTTP, {args.intake_requests} requests, "
+        f"{args.intake_workers} concurrent clients"
+    )
+    print(f"{'situations':>12} | {'POST /situations':>16} | {'bare insert':>12} | {'ratio':>5}")
+    for size, _, intake in results:
+        print(
+            f"{size:>12,} | {intake['ours']:>10.0f} req/s | {intake['bare']:>6.0f} req/s | "
+            f"{intake['ours'] / intake['bare']:>5.2f}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

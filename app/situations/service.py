@@ -155,7 +155,6 @@ def create(*, session: Session, principal: Principal, data: schemas.SituationCre
     )
     session.add(situation)
     session.flush()
-    session.refresh(situation)
     audit_service.record(
         session=session,
         principal=principal,

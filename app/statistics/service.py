@@ -6,7 +6,6 @@ baseline, into figures compared with another year, with optional small-count sup
 """
 
 from collections.abc import Iterable, Mapping
-from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, TypeVar
 
@@ -15,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.audit import service as audit_service
 from app.auth.principal import Principal
+from app.core.db import utcnow
 from app.core.errors import NotFound, ValidationFailed
 from app.core.etag import require_if_match
 from app.organisations.models import Organisation
@@ -421,8 +421,7 @@ def annual(
 
 
 def _check_baseline(*, session: Session, year: int, figures: schemas.BaselineFigures) -> None:
-    today = date.today()
-    if year >= today.year:
+    if year >= utcnow().year:
         raise ValidationFailed.on("year", "a baseline is for a past year", "path")
     known_groups = {g.code: [m.typology_code for m in g.members] for g in _groups(session)}
     for code in figures.groups:

@@ -9,7 +9,7 @@ from fastapi_offline import FastAPIOffline
 
 from app.api import api_router
 from app.core.config import Settings, get_settings
-from app.core.db import WriteTurns, make_engine, make_sessionmaker
+from app.core.db import DatabaseTurns, make_engine, make_sessionmaker
 from app.core.errors import install_error_handlers
 from app.core.http import API_PREFIX
 from app.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
@@ -51,7 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
-    app.state.write_turns = WriteTurns(engine)
+    app.state.database_turns = DatabaseTurns(engine)
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)

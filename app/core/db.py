@@ -14,6 +14,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+# Connections per process to a server database (PostgreSQL).
+POOL_SIZE = 10
+POOL_OVERFLOW = 10
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -88,45 +92,51 @@ def make_engine(database_url: str) -> Engine:
         engine = create_engine(database_url, connect_args={"check_same_thread": False})
         _configure_sqlite(engine)
         return engine
-    return create_engine(database_url, pool_pre_ping=True)
+    return create_engine(
+        database_url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW
+    )
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
 
 
-class WriteTurns:
-    """SQLite has one writer at a time, and every request writes (its audit entry at least).
-    The requests of one process take turns on a lock of the event loop, each starting the
-    moment the one before has committed, instead of polling SQLite's busy handler, which
-    sleeps up to 100 ms between tries; waiting on it holds no worker thread. Other processes
-    still meet the busy handler. PostgreSQL takes no turns."""
+class DatabaseTurns:
+    """How many requests of this process may hold a transaction at once; the others wait in
+    the event loop, holding no worker thread.
+
+    Without it, requests beyond the connection pool would each block a worker thread waiting
+    for a connection, and once every thread waits, the requests holding connections cannot get
+    a thread to finish on. SQLite has one writer at a time and every request writes (its audit
+    entry at least): its requests take turns one by one, each starting the moment the one
+    before has committed, instead of polling SQLite's busy handler, which sleeps up to 100 ms
+    between tries (other processes still meet it). PostgreSQL's turns are its pool's size."""
 
     def __init__(self, engine: Engine) -> None:
-        self.enabled = engine.dialect.name == "sqlite"
-        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+        if engine.dialect.name == "sqlite":
+            self.capacity = 1
+        else:
+            self.capacity = POOL_SIZE + POOL_OVERFLOW
+        self._slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
             weakref.WeakKeyDictionary()
         )
 
     @asynccontextmanager
     async def turn(self) -> AsyncIterator[None]:
-        if not self.enabled:
-            yield
-            return
         loop = asyncio.get_running_loop()
-        lock = self._locks.setdefault(loop, asyncio.Lock())
-        async with lock:
+        slots = self._slots.setdefault(loop, asyncio.Semaphore(self.capacity))
+        async with slots:
             yield
 
 
-async def write_turn(request: Request) -> AsyncIterator[None]:
-    turns: WriteTurns = request.app.state.write_turns
+async def database_turn(request: Request) -> AsyncIterator[None]:
+    turns: DatabaseTurns = request.app.state.database_turns
     async with turns.turn():
         yield
 
 
 def get_session(
-    request: Request, _turn: Annotated[None, Depends(write_turn, scope="function")]
+    request: Request, _turn: Annotated[None, Depends(database_turn, scope="function")]
 ) -> Iterator[Session]:
     """One request, one transaction: commit when the endpoint succeeded, roll back otherwise.
 

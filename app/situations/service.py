@@ -6,7 +6,6 @@ from datetime import date, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, exists, select
-from sqlalchemy import update as sql_update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -69,19 +68,14 @@ class SituationFilters:
 
 
 def allocate_reference(*, session: Session, year: int) -> tuple[int, str]:
-    """Next `YYYY-NNNN` for the year. The counter row is locked by the UPDATE until commit,
-    so concurrent creations queue on it and never get the same number."""
+    """Next `YYYY-NNNN` for the year, in one upsert. The counter row stays locked by it until
+    commit, so concurrent creations queue on it and never get the same number."""
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    session.execute(
-        insert(ReferenceCounter)
-        .values(year=year, last_value=0)
-        .on_conflict_do_nothing(index_elements=["year"])
-    )
-    sequence = session.execute(
-        sql_update(ReferenceCounter)
-        .where(ReferenceCounter.year == year)
-        .values(last_value=ReferenceCounter.last_value + 1)
-        .returning(ReferenceCounter.last_value)
+    statement = insert(ReferenceCounter).values(year=year, last_value=1)
+    sequence: int = session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["year"], set_={"last_value": ReferenceCounter.last_value + 1}
+        ).returning(ReferenceCounter.last_value)
     ).scalar_one()
     return sequence, f"{year}-{sequence:04d}"
 
@@ -138,6 +132,7 @@ def create(*, session: Session, principal: Principal, data: schemas.SituationCre
     _check_age_group(session=session, code=data.age_group)
     sequence, reference = allocate_reference(session=session, year=data.opened_on.year)
     situation = Situation(
+        id=str(uuid.uuid4()),
         reference=reference,
         year=data.opened_on.year,
         sequence=sequence,
@@ -154,7 +149,6 @@ def create(*, session: Session, principal: Principal, data: schemas.SituationCre
         created_by_id=principal.account_id,
     )
     session.add(situation)
-    session.flush()
     audit_service.record(
         session=session,
         principal=principal,
@@ -164,6 +158,7 @@ def create(*, session: Session, principal: Principal, data: schemas.SituationCre
         situation_id=situation.id,
         detail={"reference": reference},
     )
+    session.flush()
     return situation
 
 

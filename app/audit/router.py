@@ -11,7 +11,7 @@ from app.auth.roles import Role
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
 from app.core.http import MAX_ROW_ID
-from app.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decode_cursor, encode_cursor
+from app.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 router = APIRouter()
 Auditor = Annotated[Principal, Depends(allow(Role.ADMIN, Role.DELEGATE))]
@@ -30,19 +30,16 @@ def list_audit_entries(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> AuditPage:
-    before_id = decode_cursor(cursor, types=(int,))[0] if cursor else None
-    rows = service.list_(
+    items, next_cursor = service.list_(
         session=session,
-        limit=limit + 1,
-        before_id=before_id,
+        limit=limit,
+        cursor=cursor,
         situation_id=situation_id,
         account_id=account_id,
         action=action,
         since=since,
         until=until,
     )
-    items = rows[:limit]
-    next_cursor = encode_cursor([items[-1].id]) if len(rows) > limit else None
     return AuditPage(
         items=[AuditEntryRead.model_validate(e) for e in items], next_cursor=next_cursor
     )

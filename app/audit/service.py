@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from app.audit.models import AuditEntry
 from app.auth.principal import Principal
 from app.core.context import current_request_id
+from app.core.pagination import page_by_id
 
 
 def record(
@@ -40,17 +41,15 @@ def list_(
     *,
     session: Session,
     limit: int,
-    before_id: int | None = None,
+    cursor: str | None = None,
     situation_id: str | None = None,
     account_id: int | None = None,
     action: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
-) -> list[AuditEntry]:
-    """Newest first; `before_id` is the keyset cursor. Times without a zone are UTC."""
+) -> tuple[list[AuditEntry], str | None]:
+    """Newest first, and the cursor of the next page. Times without a zone are UTC."""
     stmt: Select[AuditEntry] = select(AuditEntry)
-    if before_id is not None:
-        stmt = stmt.where(AuditEntry.id < before_id)
     if situation_id is not None:
         stmt = stmt.where(AuditEntry.situation_id == situation_id)
     if account_id is not None:
@@ -63,4 +62,11 @@ def list_(
     if until is not None:
         until = until if until.tzinfo else until.replace(tzinfo=UTC)
         stmt = stmt.where(AuditEntry.occurred_at < until)
-    return list(session.scalars(stmt.order_by(AuditEntry.id.desc()).limit(limit)))
+    return page_by_id(
+        session=session,
+        statement=stmt,
+        id_column=AuditEntry.id,
+        limit=limit,
+        cursor=cursor,
+        newest_first=True,
+    )

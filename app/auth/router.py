@@ -21,7 +21,7 @@ from app.core.db import SessionDep
 from app.core.errors import BadRequest, problem_responses
 from app.core.etag import etag
 from app.core.http import AccountId, IfMatch
-from app.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decode_cursor, encode_cursor
+from app.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 router = APIRouter()
 accounts_router = APIRouter()
@@ -104,12 +104,9 @@ def list_accounts(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> AccountPage:
-    after_id = decode_cursor(cursor, types=(int,))[0] if cursor else None
-    rows = service.list_(
-        session=session, limit=limit + 1, after_id=after_id, role=role, active=active
+    items, next_cursor = service.list_(
+        session=session, limit=limit, cursor=cursor, role=role, active=active
     )
-    items = rows[:limit]
-    next_cursor = encode_cursor([items[-1].id]) if len(rows) > limit else None
     return AccountPage(items=[_read(a) for a in items], next_cursor=next_cursor)
 
 

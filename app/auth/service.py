@@ -11,6 +11,7 @@ from app.core import security
 from app.core.config import Settings
 from app.core.errors import AppError, Conflict, NotFound, Unauthorized, ValidationFailed
 from app.core.etag import require_if_match
+from app.core.pagination import page_by_id
 from app.organisations import service as organisation_service
 
 
@@ -206,18 +207,19 @@ def list_(
     *,
     session: Session,
     limit: int,
-    after_id: int | None = None,
+    cursor: str | None = None,
     role: Role | None = None,
     active: bool | None = None,
-) -> list[Account]:
+) -> tuple[list[Account], str | None]:
+    """Oldest first, and the cursor of the next page."""
     stmt: Select[Account] = select(Account)
-    if after_id is not None:
-        stmt = stmt.where(Account.id > after_id)
     if role is not None:
         stmt = stmt.where(Account.role == role)
     if active is not None:
         stmt = stmt.where(Account.active == active)
-    return list(session.scalars(stmt.order_by(Account.id).limit(limit)))
+    return page_by_id(
+        session=session, statement=stmt, id_column=Account.id, limit=limit, cursor=cursor
+    )
 
 
 def update(

@@ -5,6 +5,9 @@ import binascii
 import json
 from typing import Any
 
+from sqlalchemy import ColumnElement, Select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
 from app.core.errors import ValidationFailed
 
 DEFAULT_PAGE_SIZE = 50
@@ -29,3 +32,23 @@ def decode_cursor(cursor: str, *, types: tuple[type, ...]) -> list[Any]:
     ):
         raise ValidationFailed.on("cursor", "not a cursor from this service", "query")
     return values
+
+
+def page_by_id(
+    *,
+    session: Session,
+    statement: Select[Any],
+    id_column: ColumnElement[int] | InstrumentedAttribute[int],
+    limit: int,
+    cursor: str | None,
+    newest_first: bool = False,
+) -> tuple[list[Any], str | None]:
+    """One page of rows ordered by an integer id, and the cursor of the next page (or None)."""
+    if cursor is not None:
+        (last,) = decode_cursor(cursor, types=(int,))
+        statement = statement.where(id_column < last if newest_first else id_column > last)
+    order = id_column.desc() if newest_first else id_column.asc()
+    rows = list(session.scalars(statement.order_by(order).limit(limit + 1)))
+    items = rows[:limit]
+    next_cursor = encode_cursor([items[-1].id]) if len(rows) > limit else None
+    return items, next_cursor

@@ -1,6 +1,5 @@
 """ASGI middleware: request ids, a bound on body size, and headers every answer carries."""
 
-import json
 import re
 import uuid
 
@@ -8,7 +7,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.context import request_id_var
-from app.core.errors import PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_PREFIX, PayloadTooLarge
+from app.core.errors import PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_PREFIX, PayloadTooLarge, Problem
 
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
@@ -92,20 +91,22 @@ class BodySizeLimitMiddleware:
         await self.app(scope, replay, send)
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
-        body = json.dumps(
-            {
-                "type": f"{PROBLEM_TYPE_PREFIX}{PayloadTooLarge.slug}",
-                "title": PayloadTooLarge.title,
-                "status": 413,
-                "detail": f"The body may not exceed {self.max_body_bytes} bytes.",
-                "instance": scope["path"],
-                "request_id": request_id_var.get(),
-            }
-        ).encode()
+        body = (
+            Problem(
+                type=f"{PROBLEM_TYPE_PREFIX}{PayloadTooLarge.slug}",
+                title=PayloadTooLarge.title,
+                status=PayloadTooLarge.status_code,
+                detail=f"The body may not exceed {self.max_body_bytes} bytes.",
+                instance=scope["path"],
+                request_id=request_id_var.get(),
+            )
+            .model_dump_json(exclude_none=True)
+            .encode()
+        )
         await send(
             {
                 "type": "http.response.start",
-                "status": 413,
+                "status": PayloadTooLarge.status_code,
                 "headers": [
                     (b"content-type", PROBLEM_CONTENT_TYPE.encode()),
                     (b"content-length", str(len(body)).encode()),

@@ -106,5 +106,8 @@ async def test_nul_characters(client: httpx.AsyncClient, world: World) -> None:
 
 async def test_integer_out_of_range(client: httpx.AsyncClient, world: World) -> None:
     response = await client.get(f"/api/v1/accounts/{2**70}", headers=world.admin.headers)
-    assert response.status_code in (404, 422)
-    assert response.headers["content-type"].startswith("application/problem+json")
+    problem = assert_problem(response, 422, field="account_id")
+    assert problem["errors"][0]["location"] == "path"
+    body = situation_body(site_id=2**70)
+    response = await client.post("/api/v1/situations", json=body, headers=world.delegate.headers)
+    assert_problem(response, 422, field="site_id")

@@ -2,13 +2,15 @@
 
 import asyncio
 import weakref
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
+import anyio
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import DateTime, Dialect, Enum, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -135,22 +137,42 @@ async def database_turn(request: Request) -> AsyncIterator[None]:
         yield
 
 
-def get_session(
+async def get_session(
     request: Request, _turn: Annotated[None, Depends(database_turn, scope="function")]
-) -> Iterator[Session]:
+) -> AsyncIterator[Session]:
     """One request, one transaction: commit when the endpoint succeeded, roll back otherwise.
 
     Used with `scope="function"` so that the commit happens before the response is sent:
     a client never sees a success for a change that was not committed.
+
+    Opening a session does no I/O, so it happens in the event loop. An endpoint may commit at
+    its own end, in its worker thread; what is left is committed here, in one more trip to the
+    thread pool. The end is shielded from cancellation: a client
+    that hangs up never leaves a transaction half-finished.
     """
     factory: sessionmaker[Session] = request.app.state.sessionmaker
-    with factory() as session:
-        try:
-            yield session
+    session = factory()
+    try:
+        yield session
+    except BaseException:
+        with anyio.CancelScope(shield=True):
+            await run_in_threadpool(_close, session, commit=False)
+        raise
+    with anyio.CancelScope(shield=True):
+        if session.in_transaction():
+            await run_in_threadpool(_close, session, commit=True)
+        else:
+            session.close()
+
+
+def _close(session: Session, *, commit: bool) -> None:
+    try:
+        if commit:
             session.commit()
-        except BaseException:
+        else:
             session.rollback()
-            raise
+    finally:
+        session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

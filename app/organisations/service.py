@@ -1,7 +1,7 @@
 """Member organisations and their services or sites."""
 
-from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, exists, literal, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.audit import service as audit_service
 from app.auth.principal import Principal
@@ -107,7 +107,13 @@ def create_site(*, session: Session, principal: Principal, code: str, name: str)
     return site
 
 
-def get_site(*, session: Session, organisation_id: int, site_id: int) -> Site | None:
-    return session.scalar(
-        select(Site).where(Site.id == site_id, Site.organisation_id == organisation_id)
+def site_usable(
+    site_id: int | None, organisation_id: ColumnElement[int] | InstrumentedAttribute[int]
+) -> ColumnElement[bool]:
+    """True for no site (it is optional), else whether it is an active site of the
+    organisation."""
+    if site_id is None:
+        return literal(True)
+    return exists().where(
+        Site.id == site_id, Site.organisation_id == organisation_id, Site.active.is_(True)
     )

@@ -1,6 +1,6 @@
 """Reference data other than the typology: authorities, who asks, age groups."""
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, exists, func, literal, select
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit_service
@@ -33,17 +33,18 @@ def age_groups(*, session: Session, lang: Language) -> ReferenceList:
     )
 
 
+def requester_kind_known(code: str) -> ColumnElement[bool]:
+    return exists().where(RequesterKind.code == code)
+
+
+def age_group_known(code: str | None) -> ColumnElement[bool]:
+    """True for no age group (it is optional), else whether the code exists."""
+    return literal(True) if code is None else exists().where(AgeGroup.code == code)
+
+
 def active_authority(*, session: Session, code: str) -> Authority | None:
     authority = session.get(Authority, code)
     return authority if authority is not None and authority.active else None
-
-
-def requester_kind_exists(*, session: Session, code: str) -> bool:
-    return session.get(RequesterKind, code) is not None
-
-
-def age_group_exists(*, session: Session, code: str) -> bool:
-    return session.get(AgeGroup, code) is not None
 
 
 def create_authority(

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, exists, select
+from sqlalchemy import Select, exists, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -80,63 +80,83 @@ def allocate_reference(*, session: Session, year: int) -> tuple[int, str]:
     return sequence, f"{year}-{sequence:04d}"
 
 
-def _organisation_id_for_new(*, session: Session, principal: Principal, code: str | None) -> int:
+def _organisation_for_new(
+    *, session: Session, principal: Principal, data: schemas.SituationCreate
+) -> Organisation:
+    """The organisation of a new situation, read together with the checks of the codes the
+    situation refers to: one statement, one round trip."""
+    code = data.organisation.strip().upper() if data.organisation is not None else None
     if principal.role in ORGANISATION_ROLES:
-        own = principal.organisation_id
-        if own is not None and (
-            code is None or code.strip().upper() == principal.organisation_code
-        ):
-            return own
-        raise ValidationFailed.on("organisation", "no organisation in your reach has this code")
-    if code is None:
+        if principal.organisation_id is None or code not in (None, principal.organisation_code):
+            raise ValidationFailed.on("organisation", "no organisation in your reach has this code")
+        chosen = Organisation.id == principal.organisation_id
+    elif code is None:
         raise ValidationFailed.on("organisation", "required")
-    organisation = organisation_service.get_by_code(session=session, code=code)
-    if organisation is None:
+    else:
+        chosen = Organisation.code == code
+    row = session.execute(
+        select(
+            Organisation,
+            organisation_service.site_usable(data.site_id, Organisation.id),
+            reference_service.requester_kind_known(data.requester_kind),
+            reference_service.age_group_known(data.age_group),
+        ).where(chosen)
+    ).one_or_none()
+    if row is None:
         raise ValidationFailed.on("organisation", "no organisation in your reach has this code")
-    if not organisation.active:
+    organisation, site_ok, requester_kind_ok, age_group_ok = row
+    if not organisation.active and principal.role not in ORGANISATION_ROLES:
         raise ValidationFailed.on("organisation", "this organisation is no longer active")
-    return organisation.id
+    if not site_ok:
+        raise _site_refused()
+    if not requester_kind_ok:
+        raise _requester_kind_refused()
+    if not age_group_ok:
+        raise _age_group_refused()
+    return organisation
+
+
+def _site_refused() -> ValidationFailed:
+    return ValidationFailed.on("site_id", "not an active site of this organisation")
+
+
+def _requester_kind_refused() -> ValidationFailed:
+    return ValidationFailed.on(
+        "requester_kind", "unknown code (see GET /api/v1/reference/requester-kinds)"
+    )
+
+
+def _age_group_refused() -> ValidationFailed:
+    return ValidationFailed.on("age_group", "unknown code (see GET /api/v1/reference/age-groups)")
 
 
 def _check_site(*, session: Session, organisation_id: int, site_id: int | None) -> None:
-    if site_id is None:
-        return
-    site = organisation_service.get_site(
-        session=session, organisation_id=organisation_id, site_id=site_id
-    )
-    if site is None or not site.active:
-        raise ValidationFailed.on("site_id", "not an active site of this organisation")
+    if not session.scalar(
+        select(organisation_service.site_usable(site_id, literal(organisation_id)))
+    ):
+        raise _site_refused()
 
 
 def _check_requester_kind(*, session: Session, code: str) -> None:
-    if not reference_service.requester_kind_exists(session=session, code=code):
-        raise ValidationFailed.on(
-            "requester_kind", "unknown code (see GET /api/v1/reference/requester-kinds)"
-        )
+    if not session.scalar(select(reference_service.requester_kind_known(code))):
+        raise _requester_kind_refused()
 
 
 def _check_age_group(*, session: Session, code: str | None) -> None:
-    if code is not None and not reference_service.age_group_exists(session=session, code=code):
-        raise ValidationFailed.on(
-            "age_group", "unknown code (see GET /api/v1/reference/age-groups)"
-        )
+    if not session.scalar(select(reference_service.age_group_known(code))):
+        raise _age_group_refused()
 
 
 def create(*, session: Session, principal: Principal, data: schemas.SituationCreate) -> Situation:
     _not_in_future("opened_on", data.opened_on)
-    organisation_id = _organisation_id_for_new(
-        session=session, principal=principal, code=data.organisation
-    )
-    _check_site(session=session, organisation_id=organisation_id, site_id=data.site_id)
-    _check_requester_kind(session=session, code=data.requester_kind)
-    _check_age_group(session=session, code=data.age_group)
+    organisation = _organisation_for_new(session=session, principal=principal, data=data)
     sequence, reference = allocate_reference(session=session, year=data.opened_on.year)
     situation = Situation(
         id=str(uuid.uuid4()),
         reference=reference,
         year=data.opened_on.year,
         sequence=sequence,
-        organisation_id=organisation_id,
+        organisation=organisation,
         site_id=data.site_id,
         opened_on=data.opened_on,
         intake_typology=data.intake_typology,

@@ -3,9 +3,10 @@
 import re
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.audit.models import AuditEntry
+from app.organisations.models import Organisation, Site
 from app.situations.models import Situation
 from tests.conftest import Database
 from tests.factories import World, situation_body
@@ -61,6 +62,41 @@ async def test_site_of_another_organisation(client: httpx.AsyncClient, world: Wo
     body = situation_body(site_id=world.site_b)
     response = await client.post(URL, json=body, headers=world.coordinator_a.headers)
     assert_problem(response, 422, field="site_id")
+
+
+async def test_delegate_names_the_organisation(client: httpx.AsyncClient, world: World) -> None:
+    response = await client.post(
+        URL, json=situation_body(organisation=None), headers=world.delegate.headers
+    )
+    problem = assert_problem(response, 422, field="organisation")
+    assert problem["errors"][0]["reason"] == "required"
+    response = await client.post(
+        URL, json=situation_body(organisation="NOPE"), headers=world.delegate.headers
+    )
+    assert_problem(response, 422, field="organisation")
+    response = await client.post(
+        URL,
+        json=situation_body(organisation=" hso ", site_id=world.site_b),
+        headers=world.delegate.headers,
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["organisation"] == world.org_b
+    assert response.json()["site"]["id"] == world.site_b
+
+
+async def test_inactive_organisation_and_site(
+    client: httpx.AsyncClient, world: World, db: Database
+) -> None:
+    db.execute(update(Site).where(Site.id == world.site_a).values(active=False))
+    body = situation_body(organisation=world.org_a, site_id=world.site_a)
+    response = await client.post(URL, json=body, headers=world.delegate.headers)
+    assert_problem(response, 422, field="site_id")
+    db.execute(update(Organisation).where(Organisation.code == world.org_b).values(active=False))
+    body = situation_body(organisation=world.org_b)
+    response = await client.post(URL, json=body, headers=world.delegate.headers)
+    problem = assert_problem(response, 422, field="organisation")
+    assert "no longer active" in problem["errors"][0]["reason"]
+    assert db.count(Situation) == 0
 
 
 async def test_unknown_typology(client: httpx.AsyncClient, world: World) -> None:

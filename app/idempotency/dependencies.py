@@ -16,7 +16,7 @@ from app.idempotency.service import Result
 @dataclass(frozen=True)
 class Idempotency:
     key: str | None
-    fingerprint: str
+    request: service.SentRequest
     ttl: timedelta
 
     def respond(
@@ -31,7 +31,7 @@ class Idempotency:
             session=session,
             principal=principal,
             key=self.key,
-            request_fingerprint=self.fingerprint,
+            request=self.request,
             ttl=self.ttl,
             status_code=status_code,
             produce=produce,
@@ -50,10 +50,11 @@ async def get_idempotency(
         ),
     ] = None,
 ) -> Idempotency:
-    body = await request.body()
     return Idempotency(
         key=idempotency_key,
-        fingerprint=service.fingerprint(method=request.method, path=request.url.path, body=body),
+        request=service.SentRequest(
+            method=request.method, path=request.scope["path"], body=await request.body()
+        ),
         ttl=timedelta(hours=settings.idempotency_ttl_hours),
     )
 

@@ -34,15 +34,25 @@ class Result:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-def fingerprint(*, method: str, path: str, body: bytes) -> str:
-    try:
-        canonical = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
-    except ValueError:
-        canonical = body
-    digest = hashlib.sha256()
-    for part in (method.encode(), b"\n", path.encode(), b"\n", canonical):
-        digest.update(part)
-    return digest.hexdigest()
+@dataclass(frozen=True)
+class SentRequest:
+    """What identifies a request for its retries: method, path and body."""
+
+    method: str
+    path: str
+    body: bytes
+
+    def fingerprint(self) -> str:
+        try:
+            canonical = json.dumps(
+                json.loads(self.body), sort_keys=True, separators=(",", ":")
+            ).encode()
+        except ValueError:
+            canonical = self.body
+        digest = hashlib.sha256()
+        for part in (self.method.encode(), b"\n", self.path.encode(), b"\n", canonical):
+            digest.update(part)
+        return digest.hexdigest()
 
 
 def _validate_key(key: str) -> None:
@@ -57,7 +67,7 @@ def execute(
     session: Session,
     principal: Principal,
     key: str | None,
-    request_fingerprint: str,
+    request: SentRequest,
     ttl: timedelta,
     status_code: int,
     produce: Callable[[], Result],
@@ -69,6 +79,7 @@ def execute(
             result.body.model_dump(mode="json"), status_code=status_code, headers=result.headers
         )
     _validate_key(key)
+    request_fingerprint = request.fingerprint()
     session.execute(
         delete(IdempotencyRecord).where(
             IdempotencyRecord.account_id == principal.account_id,

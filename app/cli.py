@@ -7,6 +7,7 @@ import typer
 
 from app.auth import service as auth_service
 from app.auth.roles import Role
+from app.core import crypto
 from app.core.config import get_settings
 from app.core.db import make_engine, make_sessionmaker
 from app.core.errors import AppError
@@ -18,7 +19,9 @@ clients = typer.Typer(help="Machine clients (intranets, report scripts).", no_ar
 organisations = typer.Typer(help="Member organisations.", no_args_is_help=True)
 app.add_typer(users, name="users")
 app.add_typer(clients, name="clients")
+keys = typer.Typer(help="Encryption keys of the narratives.", no_args_is_help=True)
 app.add_typer(organisations, name="organisations")
+app.add_typer(keys, name="keys")
 
 RoleOption = Annotated[Role, typer.Option(help="admin, delegate, coordinator, intranet, reporter")]
 OrganisationOption = Annotated[
@@ -139,6 +142,25 @@ def create_organisation(
             typer.echo(f"created organisation {data.code}")
     except AppError as error:
         _fail(error)
+
+
+@keys.command("generate")
+def generate_key() -> None:
+    """Print a new key entry (`id:key`) to put first in the keyring."""
+    typer.echo(crypto.new_key_entry())
+
+
+@keys.command("rotate")
+def rotate_keys() -> None:
+    """Re-encrypt every narrative with the keyring's first key; older keys can then go."""
+    from app.models import Base
+
+    settings = get_settings()
+    crypto.install(crypto.load_keyring(settings))
+    factory = make_sessionmaker(make_engine(settings.database_url))
+    count = crypto.rotate(factory=factory, metadata=Base.metadata)
+    current = crypto.active_keyring().current
+    typer.echo(f"{count} values re-encrypted; every narrative is now under key {current}")
 
 
 def main() -> None:

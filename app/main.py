@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 from app.api import api_router
+from app.core import crypto
 from app.core.config import Settings, get_settings
 from app.core.db import DatabaseTurns, make_engine, make_sessionmaker
 from app.core.errors import install_error_handlers
@@ -34,6 +35,7 @@ you read; required for PATCH). **Creating POSTs** take `Idempotency-Key`.
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     logging.basicConfig(level=settings.log_level)
+    crypto.install(crypto.load_keyring(settings))
     engine = make_engine(settings.database_url)
 
     @asynccontextmanager

@@ -46,6 +46,8 @@ from sqlalchemy.orm import Session
 import app.models  # noqa: F401  (every table known to the metadata, for the bare app too)
 from app.auth import service as auth_service
 from app.auth.roles import Role
+from app.core import crypto
+from app.core.config import Settings
 from app.core.db import make_engine, make_sessionmaker
 from app.core.migrate import alembic_config
 from app.organisations.models import Organisation
@@ -60,6 +62,7 @@ from app.situations.models import (
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET_KEY = "bench-" + "k" * 40
+ENCRYPTION_KEYS = crypto.new_key_entry()  # the narratives are encrypted, as in service
 CODES = [f"M{n}" for n in range(1, 25)]
 # Roughly the mix of an annual report: many M1, M21-M22, some sexual acts, few of the rest.
 CODE_WEIGHTS = [14, 5, 6, 3, 3, 1, 2, 4, 3, 3, 1, 1, 2, 1, 4, 4, 3, 2, 6, 2, 12, 10, 5, 3]
@@ -135,6 +138,7 @@ class BareSituation(BaseModel):
 
 
 def create_bare_app() -> FastAPI:
+    crypto.install(crypto.load_keyring(Settings()))
     engine = make_engine(os.environ["BIENTRAITANCE_DATABASE_URL"])
     factory = make_sessionmaker(engine)
     app = FastAPI()
@@ -177,6 +181,7 @@ def reset_database(url: str) -> None:
 
 
 def seed(url: str, total: int, first_year: int, rng: random.Random) -> dict[str, Any]:
+    crypto.install(crypto.Keyring.parse(ENCRYPTION_KEYS))
     engine = make_engine(url)
     factory = make_sessionmaker(engine)
     with factory.begin() as session:
@@ -370,6 +375,7 @@ def server(url: str, target: str, factory: bool = False) -> Iterator[str]:
         **os.environ,
         "BIENTRAITANCE_DATABASE_URL": url,
         "BIENTRAITANCE_SECRET_KEY": SECRET_KEY,
+        "BIENTRAITANCE_ENCRYPTION_KEYS": ENCRYPTION_KEYS,
         "BIENTRAITANCE_LOG_LEVEL": "WARNING",
         "PYTHONPATH": str(ROOT),
     }

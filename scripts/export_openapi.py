@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from app.core.config import Environment, Settings
+from app.core.crypto import new_key_entry
 from app.main import create_app
 
 TARGET = Path(__file__).resolve().parents[1] / "openapi" / "openapi.json"
@@ -19,6 +20,7 @@ def render() -> str:
     settings = Settings(
         environment=Environment.DEVELOPMENT,
         database_url="sqlite://",
+        encryption_keys=new_key_entry(),
         _env_file=None,
     )
     document = create_app(settings).openapi()

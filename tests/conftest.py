@@ -21,6 +21,7 @@ from app.main import create_app
 from tests.factories import World, build_world
 
 TEST_SECRET_KEY = "test-secret-key-" + "x" * 32
+TEST_ENCRYPTION_KEYS = "test1:" + "A" * 43
 
 # Tables that hold what tests write, children before parents.
 DATA_TABLES = [
@@ -62,6 +63,7 @@ def settings(database_url: str) -> Settings:
         environment=Environment.DEVELOPMENT,
         database_url=database_url,
         secret_key=TEST_SECRET_KEY,
+        encryption_keys=TEST_ENCRYPTION_KEYS,
         _env_file=None,
     )
 

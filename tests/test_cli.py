@@ -8,7 +8,10 @@ from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
 from app.cli import app
+from app.core import crypto
 from app.core.config import get_settings
+from app.core.crypto import Keyring
+from tests.conftest import TEST_ENCRYPTION_KEYS
 
 runner = CliRunner()
 
@@ -113,3 +116,18 @@ def test_refusals(cli_database: str) -> None:
         ],
     )
     assert bad_role.exit_code != 0
+
+
+def test_keys_generate_and_rotate(cli_database: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    result = runner.invoke(app, ["keys", "generate"])
+    assert result.exit_code == 0, result.output
+    entry = result.output.strip()
+    keyring = Keyring.parse(entry)  # a usable key entry
+    monkeypatch.setenv("BIENTRAITANCE_ENCRYPTION_KEYS", f"{entry},{TEST_ENCRYPTION_KEYS}")
+    get_settings.cache_clear()
+    try:
+        result = runner.invoke(app, ["keys", "rotate"])
+    finally:
+        crypto.install(Keyring.parse(TEST_ENCRYPTION_KEYS))
+    assert result.exit_code == 0, result.output
+    assert f"now under key {keyring.current}" in result.output

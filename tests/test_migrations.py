@@ -1,10 +1,17 @@
 """Migrations are the only way the schema changes: they must build exactly what the models say."""
 
+from pathlib import Path
+
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, text
 
+from app.core import crypto
+from app.core.db import make_engine
+from app.core.migrate import alembic_config
 from app.models import Base
+from tests.conftest import TEST_ENCRYPTION_KEYS
 
 
 def test_models_and_migrations_agree(engine: Engine, database_url: str) -> None:
@@ -31,3 +38,46 @@ def test_database_settings_are_durable(engine: Engine, database_url: str) -> Non
         else:
             assert connection.exec_driver_sql("SHOW fsync").scalar() == "on"
             assert connection.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
+
+
+def test_narratives_written_before_encryption_are_encrypted(tmp_path: Path) -> None:
+    crypto.install(crypto.Keyring.parse(TEST_ENCRYPTION_KEYS))
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    config = alembic_config(url)
+    command.upgrade(config, "0002")
+    engine = make_engine(url)
+    summary = "Written before the narratives were encrypted."
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO organisations VALUES (1, 'MRE', 'M', 1, :t, 1)"), T)
+        connection.execute(
+            text(
+                "INSERT INTO accounts (id, kind, username, display_name, secret_hash, role,"
+                " active, token_version, created_at, version)"
+                " VALUES (1, 'person', 'd@x.org', 'D', 'h', 'delegate', 1, 0, :t, 1)"
+            ),
+            T,
+        )
+        connection.execute(
+            text(
+                "INSERT INTO situations (id, reference, year, sequence, organisation_id,"
+                " opened_on, intake_typology, initial_severity, severity, status,"
+                " requester_kind, summary, created_by_id, created_at, updated_at, version)"
+                " VALUES ('s1', '2025-0001', 2025, 1, 1, '2025-01-02', 'M1', 'red', 'red',"
+                " 'open', 'staff', :summary, 1, :t, :t, 1)"
+            ),
+            {**T, "summary": summary},
+        )
+
+    def stored() -> str:
+        with engine.connect() as connection:
+            return str(connection.execute(text("SELECT summary FROM situations")).scalar_one())
+
+    command.upgrade(config, "head")
+    assert stored().startswith("enc1:test1:")
+    assert crypto.active_keyring().decrypt(stored(), "situations.summary") == summary
+    command.downgrade(config, "0002")
+    assert stored() == summary
+    engine.dispose()
+
+
+T = {"t": "2025-01-01 00:00:00"}

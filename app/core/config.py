@@ -2,6 +2,7 @@
 
 from enum import StrEnum
 from functools import lru_cache
+from pathlib import Path
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -30,6 +31,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     idempotency_ttl_hours: int = Field(default=24, ge=1)
     log_level: str = "INFO"
+    # Keys of the narratives' encryption at rest (see app/core/crypto.py).
+    encryption_keys: SecretStr | None = None
+    encryption_key_file: Path | None = None
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret_outside_development(self) -> "Settings":

@@ -1,9 +1,10 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core.crypto import EncryptedText
 from app.core.db import Base, utcnow
 
 
@@ -18,7 +19,8 @@ class IdempotencyRecord(Base):
     key: Mapped[str] = mapped_column(String(255))
     fingerprint: Mapped[str] = mapped_column(String(64))
     status_code: Mapped[int]
-    body: Mapped[str] = mapped_column(Text)
+    # The answer holds the situation's narrative: encrypted like it.
+    body: Mapped[str] = mapped_column(EncryptedText("idempotency_records.body"))
     headers: Mapped[dict[str, str]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 

@@ -4,10 +4,11 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from app.auth.models import Account
+from app.core.crypto import EncryptedText
 from app.core.db import Base, str_enum, utcnow
 from app.organisations.models import Organisation, Site
 from app.situations.enums import ActionKind, ReportDecision, Severity, SituationStatus
@@ -45,7 +46,7 @@ class Situation(Base):
     )
     requester_kind: Mapped[str] = mapped_column(ForeignKey("requester_kinds.code"))
     age_group: Mapped[str | None] = mapped_column(ForeignKey("age_groups.code"))
-    summary: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(EncryptedText("situations.summary"))
     # The closure in force while the file is closed; kept in `closures` for the history.
     current_closure_id: Mapped[int | None] = mapped_column(
         ForeignKey("closures.id", use_alter=True)
@@ -89,7 +90,7 @@ class SeverityChange(SituationRecord, Base):
     from_severity: Mapped[Severity] = mapped_column(str_enum(Severity, "from_severity"))
     to_severity: Mapped[Severity] = mapped_column(str_enum(Severity, "to_severity"))
     changed_on: Mapped[date]
-    reason: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(EncryptedText("severity_changes.reason"))
 
 
 class YearEndReview(SituationRecord, Base):
@@ -100,7 +101,7 @@ class YearEndReview(SituationRecord, Base):
     year: Mapped[int]
     reviewed_on: Mapped[date]
     typology: Mapped[str] = mapped_column(ForeignKey("typologies.code"))
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(EncryptedText("year_end_reviews.note"))
 
 
 class AuthorityReport(SituationRecord, Base):
@@ -111,8 +112,10 @@ class AuthorityReport(SituationRecord, Base):
     decision: Mapped[ReportDecision] = mapped_column(str_enum(ReportDecision, "report_decision"))
     authority_code: Mapped[str | None] = mapped_column(ForeignKey("authorities.code"))
     decided_on: Mapped[date]
-    justification: Mapped[str | None] = mapped_column(Text)
-    details: Mapped[str | None] = mapped_column(Text)
+    justification: Mapped[str | None] = mapped_column(
+        EncryptedText("authority_reports.justification")
+    )
+    details: Mapped[str | None] = mapped_column(EncryptedText("authority_reports.details"))
 
 
 class DelegateAction(SituationRecord, Base):
@@ -123,7 +126,7 @@ class DelegateAction(SituationRecord, Base):
     kind: Mapped[ActionKind] = mapped_column(str_enum(ActionKind, "action_kind"))
     occurred_on: Mapped[date]
     duration_minutes: Mapped[int]
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(EncryptedText("delegate_actions.note"))
 
 
 class Closure(SituationRecord, Base):
@@ -131,14 +134,14 @@ class Closure(SituationRecord, Base):
 
     closed_on: Mapped[date]
     typology: Mapped[str] = mapped_column(ForeignKey("typologies.code"))
-    outcome: Mapped[str] = mapped_column(Text)
+    outcome: Mapped[str] = mapped_column(EncryptedText("closures.outcome"))
 
 
 class Reopening(SituationRecord, Base):
     __tablename__ = "reopenings"
 
     reopened_on: Mapped[date]
-    reason: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(EncryptedText("reopenings.reason"))
     closure_id: Mapped[int] = mapped_column(ForeignKey("closures.id"), index=True)
 
 

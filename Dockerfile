@@ -1,10 +1,13 @@
 # The service in a slim image, run as an unprivileged user; it migrates its database, then serves.
+# It runs as production: give it BIENTRAITANCE_SECRET_KEY and the narratives' keys, e.g.
+#   -e BIENTRAITANCE_ENCRYPTION_KEY_FILE=/run/secrets/bientraitance-keys (kept out of /data).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    BIENTRAITANCE_ENVIRONMENT=production \
     BIENTRAITANCE_DATABASE_URL=sqlite:////data/bientraitance.db
 
 WORKDIR /srv/bientraitance

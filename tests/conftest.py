@@ -26,6 +26,7 @@ TEST_ENCRYPTION_KEYS = "test1:" + "A" * 43
 # Tables that hold what tests write, children before parents.
 DATA_TABLES = [
     "audit_entries",
+    "login_throttles",
     "idempotency_records",
     "reopenings",
     "situation_edits",

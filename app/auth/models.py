@@ -30,3 +30,16 @@ class Account(Base):
     organisation: Mapped[Organisation | None] = relationship(lazy="joined")
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class LoginThrottle(Base):
+    """Failed logins counted per account name and per address, in the database so that every
+    worker process sees the same counts."""
+
+    __tablename__ = "login_throttles"
+
+    # `name:<username or client id>` or `address:<IP address>`.
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    failures: Mapped[int]
+    window_started_at: Mapped[datetime]
+    locked_until: Mapped[datetime | None]

@@ -1,13 +1,13 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Query, Response
+from fastapi import APIRouter, Depends, Form, Query, Request, Response
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 
 from app.auth import service
 from app.auth.dependencies import PrincipalDep, SettingsDep, allow
 from app.auth.models import Account
 from app.auth.principal import Principal
-from app.auth.roles import Role
+from app.auth.roles import AccountKind, Role
 from app.auth.schemas import (
     AccountPage,
     AccountRead,
@@ -31,6 +31,7 @@ _basic = HTTPBasic(
     auto_error=False, description="Client credentials, as an alternative to the form"
 )
 PROBLEMS = problem_responses(400, 401, 403, 404, 409, 412, 422)
+TOKEN_PROBLEMS = problem_responses(400, 401, 422, 429)
 
 
 class UnsupportedGrantType(BadRequest):
@@ -40,10 +41,11 @@ class UnsupportedGrantType(BadRequest):
 
 @router.post(
     "/token",
-    responses=PROBLEMS,
+    responses=TOKEN_PROBLEMS,
     summary="Obtain an access token (OAuth2 password or client-credentials grant)",
 )
 def issue_token(
+    request: Request,
     session: SessionDep,
     settings: SettingsDep,
     response: Response,
@@ -54,26 +56,32 @@ def issue_token(
     client_secret: Annotated[str | None, Form(max_length=256)] = None,
     basic: Annotated[HTTPBasicCredentials | None, Depends(_basic)] = None,
 ) -> TokenResponse:
+    """After too many failed logins for a name or from an address, answers 429 with
+    Retry-After until the lockout ends."""
     response.headers["Cache-Control"] = "no-store"
     if grant_type == "password":
         if not username or password is None:
             raise BadRequest("The password grant takes `username` and `password`.")
-        token, ttl = service.token_for_password(
-            session=session, settings=settings, username=username, password=password
-        )
+        kind, name, secret = AccountKind.PERSON, username, password
     elif grant_type == "client_credentials":
         if basic is not None:
             client_id, client_secret = basic.username, basic.password
         if not client_id or client_secret is None:
             raise BadRequest("The client-credentials grant takes `client_id` and `client_secret`.")
-        token, ttl = service.token_for_client(
-            session=session, settings=settings, client_id=client_id, client_secret=client_secret
-        )
+        kind, name, secret = AccountKind.CLIENT, client_id, client_secret
     else:
         raise UnsupportedGrantType(
             "grant_type must be `password` or `client_credentials`.",
             extra={"error": "unsupported_grant_type"},
         )
+    token, ttl = service.token_for(
+        session=session,
+        settings=settings,
+        kind=kind,
+        name=name,
+        secret=secret,
+        address=request.client.host if request.client else None,
+    )
     return TokenResponse(access_token=token, expires_in=ttl)
 
 

@@ -4,6 +4,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit_service
+from app.auth import throttle
 from app.auth.models import Account
 from app.auth.principal import Principal
 from app.auth.roles import CLIENT_ROLES, ORGANISATION_ROLES, PERSON_ROLES, AccountKind, Role
@@ -77,30 +78,29 @@ def _issue(*, session: Session, settings: Settings, account: Account) -> tuple[s
     )
 
 
-def token_for_password(
-    *, session: Session, settings: Settings, username: str, password: str
+def token_for(
+    *,
+    session: Session,
+    settings: Settings,
+    kind: AccountKind,
+    name: str,
+    secret: str,
+    address: str | None,
 ) -> tuple[str, int]:
+    """A token for a person's e-mail and password, or a client's id and secret."""
+    refused = InvalidGrant if kind is AccountKind.PERSON else InvalidClient
+    throttle.check(session=session, name=name, address=address)
+    username = name.strip().lower() if kind is AccountKind.PERSON else name
     account = session.scalar(
-        select(Account).where(
-            Account.username == username.strip().lower(), Account.kind == AccountKind.PERSON
-        )
+        select(Account).where(Account.username == username, Account.kind == kind)
     )
     # Verify even when the account is unknown so that both cases take the same time.
-    valid = security.verify_secret(account.secret_hash if account else None, password)
+    valid = security.verify_secret(account.secret_hash if account else None, secret)
     if account is None or not valid or not account.active:
-        raise InvalidGrant()
-    return _issue(session=session, settings=settings, account=account)
-
-
-def token_for_client(
-    *, session: Session, settings: Settings, client_id: str, client_secret: str
-) -> tuple[str, int]:
-    account = session.scalar(
-        select(Account).where(Account.username == client_id, Account.kind == AccountKind.CLIENT)
-    )
-    valid = security.verify_secret(account.secret_hash if account else None, client_secret)
-    if account is None or not valid or not account.active:
-        raise InvalidClient()
+        throttle.record_failure(session=session, settings=settings, name=name, address=address)
+        session.commit()  # the failure counts, although the request fails
+        raise refused()
+    throttle.clear(session=session, name=name)
     return _issue(session=session, settings=settings, account=account)
 
 

@@ -31,6 +31,12 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     idempotency_ttl_hours: int = Field(default=24, ge=1)
     log_level: str = "INFO"
+    # Failed logins: an account name is locked after `login_max_failures` within the window,
+    # an address after `login_address_max_failures`, for `login_lockout_seconds`.
+    login_max_failures: int = Field(default=5, ge=1)
+    login_address_max_failures: int = Field(default=50, ge=1)
+    login_window_seconds: int = Field(default=900, ge=1)
+    login_lockout_seconds: int = Field(default=900, ge=1)
     # Keys of the narratives' encryption at rest (see app/core/crypto.py).
     encryption_keys: SecretStr | None = None
     encryption_key_file: Path | None = None

@@ -98,6 +98,15 @@ class NotFound(AppError):
     title = "Not found"
 
 
+class TooManyRequests(AppError):
+    status_code = 429
+    slug = "too-many-requests"
+    title = "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail, headers={"Retry-After": str(retry_after)})
+
+
 class Conflict(AppError):
     status_code = 409
     slug = "conflict"

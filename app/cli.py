@@ -1,9 +1,12 @@
 """The `bientraitance` console command."""
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.auth import service as auth_service
 from app.auth.roles import Role
@@ -22,11 +25,23 @@ app.add_typer(clients, name="clients")
 keys = typer.Typer(help="Encryption keys of the narratives.", no_args_is_help=True)
 app.add_typer(organisations, name="organisations")
 app.add_typer(keys, name="keys")
+audit = typer.Typer(help="The audit trail.", no_args_is_help=True)
+app.add_typer(audit, name="audit")
 
 RoleOption = Annotated[Role, typer.Option(help="admin, delegate, coordinator, intranet, reporter")]
 OrganisationOption = Annotated[
     str | None, typer.Option(help="Organisation code (coordinator and intranet roles).")
 ]
+
+
+@contextmanager
+def _sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
+    """Sessions on the database, whose connections are closed when the command ends."""
+    engine = make_engine(database_url)
+    try:
+        yield make_sessionmaker(engine)
+    finally:
+        engine.dispose()
 
 
 def _fail(error: AppError) -> None:
@@ -82,21 +97,21 @@ def create_user(
     if len(password) < 12:
         typer.secho("error: the password needs at least 12 characters", fg="red", err=True)
         raise typer.Exit(code=1)
-    factory = make_sessionmaker(make_engine(get_settings().database_url))
-    try:
-        with factory.begin() as session:
-            account = auth_service.create_person(
-                session=session,
-                principal=None,
-                email=email,
-                role=role,
-                password=password,
-                organisation_code=organisation,
-                display_name=name,
-            )
-            typer.echo(f"created {account.role.value} {account.username} (id {account.id})")
-    except AppError as error:
-        _fail(error)
+    with _sessions(get_settings().database_url) as factory:
+        try:
+            with factory.begin() as session:
+                account = auth_service.create_person(
+                    session=session,
+                    principal=None,
+                    email=email,
+                    role=role,
+                    password=password,
+                    organisation_code=organisation,
+                    display_name=name,
+                )
+                typer.echo(f"created {account.role.value} {account.username} (id {account.id})")
+        except AppError as error:
+            _fail(error)
 
 
 @clients.command("create")
@@ -106,21 +121,21 @@ def create_client(
     organisation: OrganisationOption = None,
 ) -> None:
     """Create a machine client and print its secret, once."""
-    factory = make_sessionmaker(make_engine(get_settings().database_url))
-    try:
-        with factory.begin() as session:
-            account, secret = auth_service.create_client(
-                session=session,
-                principal=None,
-                name=name,
-                role=role,
-                organisation_code=organisation,
-            )
-            typer.echo(f"client_id={account.username}")
-            typer.echo(f"client_secret={secret}")
-            typer.secho("Store the secret now: it is not shown again.", err=True)
-    except AppError as error:
-        _fail(error)
+    with _sessions(get_settings().database_url) as factory:
+        try:
+            with factory.begin() as session:
+                account, secret = auth_service.create_client(
+                    session=session,
+                    principal=None,
+                    name=name,
+                    role=role,
+                    organisation_code=organisation,
+                )
+                typer.echo(f"client_id={account.username}")
+                typer.echo(f"client_secret={secret}")
+                typer.secho("Store the secret now: it is not shown again.", err=True)
+        except AppError as error:
+            _fail(error)
 
 
 @organisations.command("create")
@@ -133,15 +148,15 @@ def create_organisation(
     from app.organisations.schemas import OrganisationCreate
 
     data = OrganisationCreate(code=code, name=name)
-    factory = make_sessionmaker(make_engine(get_settings().database_url))
-    try:
-        with factory.begin() as session:
-            organisation_service.create(
-                session=session, principal=None, code=data.code, name=data.name
-            )
-            typer.echo(f"created organisation {data.code}")
-    except AppError as error:
-        _fail(error)
+    with _sessions(get_settings().database_url) as factory:
+        try:
+            with factory.begin() as session:
+                organisation_service.create(
+                    session=session, principal=None, code=data.code, name=data.name
+                )
+                typer.echo(f"created organisation {data.code}")
+        except AppError as error:
+            _fail(error)
 
 
 @keys.command("generate")
@@ -157,10 +172,28 @@ def rotate_keys() -> None:
 
     settings = get_settings()
     crypto.install(crypto.load_keyring(settings))
-    factory = make_sessionmaker(make_engine(settings.database_url))
-    count = crypto.rotate(factory=factory, metadata=Base.metadata)
-    current = crypto.active_keyring().current
-    typer.echo(f"{count} values re-encrypted; every narrative is now under key {current}")
+    with _sessions(settings.database_url) as factory:
+        count = crypto.rotate(factory=factory, metadata=Base.metadata)
+        current = crypto.active_keyring().current
+        typer.echo(f"{count} values re-encrypted; every narrative is now under key {current}")
+
+
+@audit.command("verify")
+def verify_audit() -> None:
+    """Check the audit trail's hash chain from its first entry; exit 1 if it is broken."""
+    from app.audit import chain
+
+    with _sessions(get_settings().database_url) as factory:
+        verdict = chain.verify(factory)
+        for problem in verdict.problems:
+            typer.secho(f"broken: {problem}", fg=typer.colors.RED, err=True)
+        typer.echo(
+            f"{verdict.entries} entries; head: position {verdict.head_position}, "
+            f"hash {verdict.head_hash}"
+        )
+        if not verdict.intact:
+            raise typer.Exit(code=1)
+        typer.echo("the audit trail is intact (note the head to check later that no entry was cut)")
 
 
 def main() -> None:

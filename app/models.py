@@ -1,5 +1,6 @@
 """Every model, imported once so that the metadata (and Alembic) knows all the tables."""
 
+from app.audit import chain  # noqa: F401  (the audit entries are sealed at every commit)
 from app.audit.models import AuditEntry
 from app.auth.models import Account
 from app.core.db import Base

@@ -8,7 +8,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine, text
 
 from app.core import crypto
-from app.core.db import make_engine
+from app.audit import chain
+from app.core.db import make_engine, make_sessionmaker
 from app.core.migrate import alembic_config
 from app.models import Base
 from tests.conftest import TEST_ENCRYPTION_KEYS
@@ -68,11 +69,23 @@ def test_narratives_written_before_encryption_are_encrypted(tmp_path: Path) -> N
             {**T, "summary": summary},
         )
 
+        for action in ("situation.create", "situation.read"):
+            connection.execute(
+                text(
+                    "INSERT INTO audit_entries (occurred_at, account_id, action, object_type,"
+                    " situation_id, detail) VALUES (:t, 1, :action, 'situation', 's1', NULL)"
+                ),
+                {**T, "action": action},
+            )
+
     def stored() -> str:
         with engine.connect() as connection:
             return str(connection.execute(text("SELECT summary FROM situations")).scalar_one())
 
     command.upgrade(config, "head")
+    # The audit entries written before the chain existed are chained in their order.
+    verdict = chain.verify(make_sessionmaker(engine))
+    assert (verdict.entries, verdict.problems) == (2, [])
     assert stored().startswith("enc1:test1:")
     assert crypto.active_keyring().decrypt(stored(), "situations.summary") == summary
     command.downgrade(config, "0002")

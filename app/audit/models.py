@@ -10,7 +10,9 @@ from app.core.db import Base, utcnow
 class AuditEntry(Base):
     """Who read or changed what, when. Written in the transaction of the action it records.
 
-    Holds identifiers and field names only, never the text of a narrative.
+    Holds identifiers and field names only, never the text of a narrative. The entries form a
+    hash chain (see app/audit/chain.py): `position` counts them from 1 without gaps, and
+    `hash` seals each entry together with the hash of the one before it.
     """
 
     __tablename__ = "audit_entries"
@@ -28,3 +30,8 @@ class AuditEntry(Base):
     object_id: Mapped[str | None] = mapped_column(String(64))
     situation_id: Mapped[str | None] = mapped_column(String(36), index=True)
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    position: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), unique=True
+    )
+    previous_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))

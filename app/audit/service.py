@@ -6,9 +6,11 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from app.audit import chain
 from app.audit.models import AuditEntry
 from app.auth.principal import Principal
 from app.core.context import current_request_id
+from app.core.db import utcnow
 from app.core.pagination import page_by_id
 
 
@@ -23,6 +25,7 @@ def record(
     detail: dict[str, Any] | None = None,
 ) -> AuditEntry:
     entry = AuditEntry(
+        occurred_at=utcnow(),
         request_id=current_request_id(),
         account_id=principal.account_id if principal else None,
         role=principal.role.value if principal else None,
@@ -33,7 +36,7 @@ def record(
         situation_id=situation_id,
         detail=detail,
     )
-    session.add(entry)
+    chain.add(session, entry)
     return entry
 
 
@@ -69,4 +72,33 @@ def list_(
         limit=limit,
         cursor=cursor,
         newest_first=True,
+    )
+
+
+# Why each kind of entry touched a situation, as the access report says it.
+PURPOSES = {
+    "situation.create": "opened the situation",
+    "situation.read": "read the record",
+    "situation.history": "read the history",
+    "situation.accesses": "read who accessed the situation",
+    "situation.update": "corrected the record",
+    "situation.severity_change": "changed the colour",
+    "situation.report": "recorded a report to an authority, or a decision not to report",
+    "situation.review": "recorded a year-end review",
+    "situation.action": "recorded an action",
+    "situation.close": "closed the situation",
+    "situation.reopen": "reopened the situation",
+}
+
+
+def accesses(
+    *, session: Session, situation_id: str, limit: int, cursor: str | None
+) -> tuple[list[AuditEntry], str | None]:
+    """Every entry that touched a situation, oldest first."""
+    return page_by_id(
+        session=session,
+        statement=select(AuditEntry).where(AuditEntry.situation_id == situation_id),
+        id_column=AuditEntry.id,
+        limit=limit,
+        cursor=cursor,
     )

@@ -5,6 +5,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
+from app.audit.schemas import AccessReport
 from app.auth.dependencies import allow
 from app.auth.principal import Principal
 from app.auth.roles import Role
@@ -94,6 +95,27 @@ def _add_record(
 
     return idempotency.respond(
         session=session, principal=principal, status_code=201, produce=produce
+    )
+
+
+@router.get(
+    "/{situation_id}/accesses",
+    responses=PROBLEMS,
+    summary="Who accessed the situation, when, and to do what (delegate)",
+)
+def get_accesses(
+    situation_id: str,
+    session: SessionDep,
+    principal: Delegate,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> AccessReport:
+    return service.accesses(
+        session=session,
+        principal=principal,
+        situation_id=situation_id,
+        limit=limit,
+        cursor=cursor,
     )
 
 

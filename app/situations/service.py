@@ -11,6 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit_service
+from app.audit.schemas import Access, Accessor, AccessReport
 from app.auth.models import Account
 from app.auth.principal import Principal
 from app.auth.roles import ORGANISATION_ROLES
@@ -624,3 +625,55 @@ def history(
         situation_id=situation.id,
     )
     return situation, creator, records
+
+
+def accesses(
+    *, session: Session, principal: Principal, situation_id: str, limit: int, cursor: str | None
+) -> AccessReport:
+    """Who accessed the situation, when and to do what, from the audit trail."""
+    situation = get_or_404(session=session, principal=principal, situation_id=situation_id)
+    entries, next_cursor = audit_service.accesses(
+        session=session, situation_id=situation.id, limit=limit, cursor=cursor
+    )
+    account_ids = {e.account_id for e in entries if e.account_id is not None}
+    organisation_ids = {e.organisation_id for e in entries if e.organisation_id is not None}
+    names = {
+        row.id: row.display_name
+        for row in session.execute(
+            select(Account.id, Account.display_name).where(Account.id.in_(account_ids))
+        )
+    }
+    codes = {
+        row.id: row.code
+        for row in session.execute(
+            select(Organisation.id, Organisation.code).where(Organisation.id.in_(organisation_ids))
+        )
+    }
+    audit_service.record(
+        session=session,
+        principal=principal,
+        action="situation.accesses",
+        object_type="situation",
+        object_id=situation.id,
+        situation_id=situation.id,
+    )
+    return AccessReport(
+        situation_id=situation.id,
+        items=[
+            Access(
+                at=e.occurred_at,
+                by=Accessor(
+                    id=e.account_id,
+                    name=names.get(e.account_id) if e.account_id is not None else None,
+                    role=e.role,
+                    organisation=codes.get(e.organisation_id)
+                    if e.organisation_id is not None
+                    else None,
+                ),
+                action=e.action,
+                purpose=audit_service.PURPOSES.get(e.action, e.action),
+            )
+            for e in entries
+        ],
+        next_cursor=next_cursor,
+    )

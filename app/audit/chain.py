@@ -1,0 +1,129 @@
+"""The audit trail as a hash chain: an altered, removed or reordered entry shows.
+
+Each entry's hash is SHA-256 over the hash of the entry before it and the entry's own content
+in a canonical form; the first entry follows `GENESIS`. Entries are sealed when their
+transaction commits, one transaction at a time (SQLite has one writer; PostgreSQL takes a
+transaction-level advisory lock), so positions follow each other without gaps.
+
+What a chain cannot show by itself is the removal of its last entries: `verify` reports the
+head (position and hash) so that it can be compared with one noted earlier.
+"""
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC
+from typing import Any
+
+from sqlalchemy import event, select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.audit.models import AuditEntry
+
+GENESIS = "0" * 64
+PENDING = "audit_pending"
+# Any constant: the key of the advisory lock that orders the sealing on PostgreSQL.
+_ADVISORY_LOCK_KEY = 0x61756469
+
+
+def content(entry: AuditEntry) -> bytes:
+    occurred_at = entry.occurred_at.astimezone(UTC).isoformat(timespec="microseconds")
+    fields: dict[str, Any] = {
+        "position": entry.position,
+        "occurred_at": occurred_at,
+        "request_id": entry.request_id,
+        "account_id": entry.account_id,
+        "role": entry.role,
+        "organisation_id": entry.organisation_id,
+        "action": entry.action,
+        "object_type": entry.object_type,
+        "object_id": entry.object_id,
+        "situation_id": entry.situation_id,
+        "detail": entry.detail,
+    }
+    return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def seal(entry: AuditEntry, previous_hash: str) -> str:
+    return hashlib.sha256(previous_hash.encode() + b"\n" + content(entry)).hexdigest()
+
+
+def add(session: Session, entry: AuditEntry) -> None:
+    """Queue an entry; it is sealed and written when the session commits."""
+    session.info.setdefault(PENDING, []).append(entry)
+
+
+@event.listens_for(Session, "before_commit")
+def _seal_pending(session: Session) -> None:
+    pending: list[AuditEntry] = session.info.pop(PENDING, [])
+    if not pending:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK_KEY})
+    head = session.execute(
+        select(AuditEntry.position, AuditEntry.hash).order_by(AuditEntry.position.desc()).limit(1)
+    ).first()
+    position, previous = (head[0], head[1]) if head else (0, GENESIS)
+    for entry in pending:
+        position += 1
+        entry.position = position
+        entry.previous_hash = previous
+        entry.hash = previous = seal(entry, previous)
+    session.add_all(pending)
+    session.flush()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_pending(session: Session) -> None:
+    session.info.pop(PENDING, None)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    entries: int
+    head_position: int
+    head_hash: str
+    problems: list[str]
+
+    @property
+    def intact(self) -> bool:
+        return not self.problems
+
+
+def verify(factory: sessionmaker[Session], *, batch: int = 1000) -> Verdict:
+    """Walk the chain from its start and report every break."""
+    problems: list[str] = []
+    expected_position, previous, count = 1, GENESIS, 0
+    for entry in _entries(factory, batch):
+        count += 1
+        if entry.position != expected_position:
+            problems.append(
+                f"position {expected_position}: missing (next entry is {entry.position})"
+            )
+        if entry.previous_hash != previous:
+            problems.append(f"position {entry.position}: does not follow the entry before it")
+        if seal(entry, entry.previous_hash) != entry.hash:
+            problems.append(f"position {entry.position}: altered (its hash does not match)")
+        expected_position, previous = entry.position + 1, entry.hash
+    return Verdict(
+        entries=count, head_position=expected_position - 1, head_hash=previous, problems=problems
+    )
+
+
+def _entries(factory: sessionmaker[Session], batch: int) -> Iterator[AuditEntry]:
+    last = 0
+    while True:
+        with factory() as session:
+            rows = list(
+                session.scalars(
+                    select(AuditEntry)
+                    .where(AuditEntry.position > last)
+                    .order_by(AuditEntry.position)
+                    .limit(batch)
+                )
+            )
+        yield from rows
+        if len(rows) < batch:
+            return
+        last = rows[-1].position

@@ -1,0 +1,163 @@
+"""The audit trail is a hash chain: altered or removed entries show, under concurrency too;
+and a delegate can see who accessed a situation."""
+
+import asyncio
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
+
+from app.audit import chain
+from app.audit.models import AuditEntry
+from app.cli import app as cli
+from app.core.config import get_settings
+from tests.conftest import Database
+from tests.factories import World, situation_body
+from tests.helpers import assert_problem
+
+URL = "/api/v1/situations"
+
+
+async def _activity(client: httpx.AsyncClient, world: World) -> str:
+    created = await client.post(URL, json=situation_body(), headers=world.coordinator_a.headers)
+    situation_id: str = created.json()["id"]
+    await client.get(f"{URL}/{situation_id}", headers=world.delegate.headers)
+    await client.post(
+        f"{URL}/{situation_id}/severity-changes",
+        json={"severity": "red", "reason": "Disclosure."},
+        headers=world.delegate.headers,
+    )
+    await client.get(f"{URL}/{situation_id}/history", headers=world.coordinator_a.headers)
+    return situation_id
+
+
+async def test_chain_is_intact_and_complete(
+    client: httpx.AsyncClient, world: World, session_factory: sessionmaker[Session], db: Database
+) -> None:
+    await _activity(client, world)
+    verdict = chain.verify(session_factory, batch=2)
+    assert verdict.intact, verdict.problems
+    assert verdict.entries == db.count(AuditEntry) >= 4
+    positions = db.all(select(AuditEntry.position).order_by(AuditEntry.id))
+    assert positions == list(range(1, verdict.entries + 1))
+    assert verdict.head_hash == db.scalar(
+        select(AuditEntry.hash).where(AuditEntry.position == verdict.entries)
+    )
+
+
+async def test_altered_entry_shows(
+    client: httpx.AsyncClient, world: World, session_factory: sessionmaker[Session], db: Database
+) -> None:
+    await _activity(client, world)
+    # Someone hides that the delegate read the record.
+    db.execute(
+        update(AuditEntry)
+        .where(AuditEntry.action == "situation.read")
+        .values(account_id=world.coordinator_a.account_id)
+    )
+    read_at = db.scalar(select(AuditEntry.position).where(AuditEntry.action == "situation.read"))
+    verdict = chain.verify(session_factory)
+    assert verdict.problems == [f"position {read_at}: altered (its hash does not match)"]
+
+
+async def test_removed_entry_shows(
+    client: httpx.AsyncClient, world: World, session_factory: sessionmaker[Session], db: Database
+) -> None:
+    await _activity(client, world)
+    db.execute(delete(AuditEntry).where(AuditEntry.position == 2))
+    verdict = chain.verify(session_factory)
+    assert not verdict.intact
+    assert verdict.problems[0] == "position 2: missing (next entry is 3)"
+
+
+async def test_rewritten_entry_shows_at_the_next(
+    client: httpx.AsyncClient, world: World, session_factory: sessionmaker[Session], db: Database
+) -> None:
+    """Resealing an altered entry is not enough: the next entry still names the old hash."""
+    await _activity(client, world)
+    with session_factory.begin() as session:
+        entry = session.scalars(select(AuditEntry).where(AuditEntry.position == 2)).one()
+        entry.action = "situation.list"
+        entry.hash = chain.seal(entry, entry.previous_hash)
+    verdict = chain.verify(session_factory)
+    assert verdict.problems == ["position 3: does not follow the entry before it"]
+
+
+async def test_concurrent_requests_keep_one_chain(
+    client: httpx.AsyncClient, world: World, session_factory: sessionmaker[Session], db: Database
+) -> None:
+    responses = await asyncio.gather(
+        *(
+            client.post(URL, json=situation_body(), headers=world.delegate.headers)
+            for _ in range(30)
+        ),
+        *(client.get(URL, headers=world.coordinator_a.headers) for _ in range(10)),
+    )
+    assert all(r.status_code in (200, 201) for r in responses)
+    verdict = chain.verify(session_factory)
+    assert verdict.intact, verdict.problems
+    assert verdict.entries == db.count(AuditEntry) == 40
+
+
+async def test_cli_verify(
+    client: httpx.AsyncClient,
+    world: World,
+    database_url: str,
+    db: Database,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    await _activity(client, world)
+    monkeypatch.setenv("BIENTRAITANCE_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    runner = CliRunner()
+    try:
+        intact = runner.invoke(cli, ["audit", "verify"])
+        db.execute(update(AuditEntry).where(AuditEntry.position == 1).values(object_id="x"))
+        broken = runner.invoke(cli, ["audit", "verify"])
+    finally:
+        get_settings.cache_clear()
+    assert intact.exit_code == 0, intact.output
+    count = db.scalar(select(func.count()).select_from(AuditEntry))
+    assert f"{count} entries" in intact.output
+    assert "intact" in intact.output
+    assert broken.exit_code == 1
+    assert "position 1: altered" in broken.output
+
+
+async def test_access_report(client: httpx.AsyncClient, world: World) -> None:
+    situation_id = await _activity(client, world)
+    response = await client.get(
+        f"{URL}/{situation_id}/accesses", params={"limit": 3}, headers=world.delegate.headers
+    )
+    assert response.status_code == 200, response.text
+    page = response.json()
+    seen = [(a["by"]["name"], a["by"]["organisation"], a["purpose"]) for a in page["items"]]
+    assert seen == [
+        ("coord.a", world.org_a, "opened the situation"),
+        ("delegate", None, "read the record"),
+        ("delegate", None, "changed the colour"),
+    ]
+    rest = await client.get(
+        f"{URL}/{situation_id}/accesses",
+        params={"cursor": page["next_cursor"]},
+        headers=world.delegate.headers,
+    )
+    purposes = [a["purpose"] for a in rest.json()["items"]]
+    # The history read, then the first page of this very report.
+    assert purposes == ["read the history", "read who accessed the situation"]
+    assert rest.json()["next_cursor"] is None
+
+
+async def test_access_report_is_for_delegates(client: httpx.AsyncClient, world: World) -> None:
+    situation_id = await _activity(client, world)
+    for caller in (world.coordinator_a, world.intranet_a, world.reporter, world.admin):
+        response = await client.get(f"{URL}/{situation_id}/accesses", headers=caller.headers)
+        assert_problem(response, 403)
+    response = await client.get(
+        f"{URL}/00000000-0000-4000-8000-000000000000/accesses", headers=world.delegate.headers
+    )
+    assert_problem(response, 404)

@@ -27,6 +27,8 @@ app.add_typer(organisations, name="organisations")
 app.add_typer(keys, name="keys")
 audit = typer.Typer(help="The audit trail.", no_args_is_help=True)
 app.add_typer(audit, name="audit")
+retention = typer.Typer(help="The end of the retention period.", no_args_is_help=True)
+app.add_typer(retention, name="retention")
 
 RoleOption = Annotated[Role, typer.Option(help="admin, delegate, coordinator, intranet, reporter")]
 OrganisationOption = Annotated[
@@ -194,6 +196,44 @@ def verify_audit() -> None:
         if not verdict.intact:
             raise typer.Exit(code=1)
         typer.echo("the audit trail is intact (note the head to check later that no entry was cut)")
+
+
+@retention.command("apply")
+def apply_retention(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="List what would be erased; change nothing.")
+    ] = False,
+    as_of: Annotated[
+        str | None, typer.Option(help="The day to count from (YYYY-MM-DD); default today.")
+    ] = None,
+) -> None:
+    """Erase the narratives and identifying details of the situations closed for longer than
+    the retention period (BIENTRAITANCE_RETENTION_YEARS); their statistics stay the same."""
+    from datetime import date, timedelta
+
+    from app.situations import retention as retention_service
+
+    settings = get_settings()
+    crypto.install(crypto.load_keyring(settings))
+    try:
+        day = date.fromisoformat(as_of) if as_of else date.today()
+    except ValueError:
+        typer.secho("error: --as-of takes a date, YYYY-MM-DD", fg="red", err=True)
+        raise typer.Exit(code=1) from None
+    limit = retention_service.cutoff(as_of=day, years=settings.retention_years)
+    with _sessions(settings.database_url) as factory:
+        outcome = retention_service.apply(
+            factory=factory,
+            as_of=day,
+            years=settings.retention_years,
+            idempotency_ttl=timedelta(hours=settings.idempotency_ttl_hours),
+            dry_run=dry_run,
+        )
+    verb = "would be erased" if dry_run else "erased"
+    typer.echo(
+        f"{outcome.situations} situations closed on or before {limit} {verb}"
+        + (f": {', '.join(outcome.references)}" if outcome.references else "")
+    )
 
 
 def main() -> None:

@@ -7,8 +7,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, text
 
-from app.core import crypto
 from app.audit import chain
+from app.core import crypto
 from app.core.db import make_engine, make_sessionmaker
 from app.core.migrate import alembic_config
 from app.models import Base

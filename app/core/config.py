@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     login_address_max_failures: int = Field(default=50, ge=1)
     login_window_seconds: int = Field(default=900, ge=1)
     login_lockout_seconds: int = Field(default=900, ge=1)
+    # Years a closed situation keeps its narratives and identifying details after its closure.
+    retention_years: int = Field(default=10, ge=1, le=100)
     # Keys of the narratives' encryption at rest (see app/core/crypto.py).
     encryption_keys: SecretStr | None = None
     encryption_key_file: Path | None = None

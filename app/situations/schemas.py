@@ -111,6 +111,10 @@ class SituationListItem(BaseModel):
     closed_on: date | None
     created_at: datetime
     updated_at: datetime
+    erased_at: datetime | None = Field(
+        description="Set once the retention period ended: the narratives and identifying "
+        "details are erased, the codes, colours, dates and reports stay for the statistics."
+    )
     version: int
 
 
@@ -285,6 +289,7 @@ def _list_fields(situation: Situation) -> dict[str, Any]:
         "closed_on": closure.closed_on if closure else None,
         "created_at": situation.created_at,
         "updated_at": situation.updated_at,
+        "erased_at": situation.erased_at,
         "version": situation.version,
     }
 

@@ -580,6 +580,11 @@ def reopen(
         raise BusinessRuleViolation(
             "The situation is open already.", extra={"rule": "reopen-open-situation"}
         )
+    if situation.erased_at is not None:
+        raise BusinessRuleViolation(
+            f"Situation {situation.reference} was erased at the end of its retention period.",
+            extra={"rule": "erased-situation"},
+        )
     reopened_on = data.reopened_on or today()
     _not_in_future("reopened_on", reopened_on)
     closure_id = situation.current_closure_id

@@ -1,7 +1,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Integer, String
+from sqlalchemy import JSON, BigInteger, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import Base, utcnow
@@ -22,7 +22,7 @@ class AuditEntry(Base):
     )
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     request_id: Mapped[str | None] = mapped_column(String(64))
-    account_id: Mapped[int | None] = mapped_column(index=True)
+    account_id: Mapped[int | None]
     role: Mapped[str | None] = mapped_column(String(20))
     organisation_id: Mapped[int | None]
     action: Mapped[str] = mapped_column(String(60), index=True)
@@ -35,3 +35,8 @@ class AuditEntry(Base):
     )
     previous_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+    # An account's recent entries, counted by the rate limit and filtered by the audit list.
+    __table_args__ = (
+        Index("ix_audit_entries_account_id_occurred_at", "account_id", "occurred_at"),
+    )

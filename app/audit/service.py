@@ -102,3 +102,17 @@ def accesses(
         limit=limit,
         cursor=cursor,
     )
+
+
+def recent_entries(
+    *, session: Session, account_id: int, since: datetime, newest: int
+) -> list[datetime]:
+    """When an account's entries since a time were written, at most the `newest` of them."""
+    return list(
+        session.scalars(
+            select(AuditEntry.occurred_at)
+            .where(AuditEntry.account_id == account_id, AuditEntry.occurred_at >= since)
+            .order_by(AuditEntry.occurred_at.desc())
+            .limit(newest)
+        )
+    )

@@ -1,5 +1,8 @@
 """Accounts (people and machine clients) and the tokens they obtain."""
 
+import math
+from datetime import timedelta
+
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
@@ -10,7 +13,15 @@ from app.auth.principal import Principal
 from app.auth.roles import CLIENT_ROLES, ORGANISATION_ROLES, PERSON_ROLES, AccountKind, Role
 from app.core import security
 from app.core.config import Settings
-from app.core.errors import AppError, Conflict, NotFound, Unauthorized, ValidationFailed
+from app.core.db import utcnow
+from app.core.errors import (
+    AppError,
+    Conflict,
+    NotFound,
+    TooManyRequests,
+    Unauthorized,
+    ValidationFailed,
+)
 from app.core.etag import require_if_match
 from app.core.pagination import page_by_id
 from app.organisations import service as organisation_service
@@ -58,7 +69,28 @@ def authenticate_token(*, session: Session, settings: Settings, token: str) -> P
     account = session.get(Account, claims.account_id)
     if account is None or not account.active or account.token_version != claims.token_version:
         raise Unauthorized("The access token is not valid or has expired.")
+    _limit_rate(session=session, settings=settings, account_id=account.id)
     return to_principal(account)
+
+
+RATE_WINDOW = timedelta(minutes=1)
+
+
+def _limit_rate(*, session: Session, settings: Settings, account_id: int) -> None:
+    """At most `rate_limit_per_minute` audited requests an account in any minute, counted from
+    the audit trail: shared by every worker, and nothing more to write."""
+    now = utcnow()
+    limit = settings.rate_limit_per_minute
+    recent = audit_service.recent_entries(
+        session=session, account_id=account_id, since=now - RATE_WINDOW, newest=limit
+    )
+    if len(recent) >= limit:
+        # The oldest of the last `limit` requests leaves the window first.
+        retry_after = max(1, math.ceil((recent[-1] + RATE_WINDOW - now).total_seconds()))
+        raise TooManyRequests(
+            f"More than {limit} requests a minute for this account: slow down.",
+            retry_after=retry_after,
+        )
 
 
 def _issue(*, session: Session, settings: Settings, account: Account) -> tuple[str, int]:

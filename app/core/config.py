@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     login_address_max_failures: int = Field(default=50, ge=1)
     login_window_seconds: int = Field(default=900, ge=1)
     login_lockout_seconds: int = Field(default=900, ge=1)
+    # Web origins allowed to call the API from a browser; none unless configured, e.g.
+    # BIENTRAITANCE_CORS_ORIGINS='["https://intranet.example.org"]'.
+    cors_origins: list[str] = Field(default_factory=list)
+    # Audited requests (reads and changes of records, statistics) an account may make a minute.
+    rate_limit_per_minute: int = Field(default=600, ge=1)
     # Years a closed situation keeps its narratives and identifying details after its closure.
     retention_years: int = Field(default=10, ge=1, le=100)
     # Keys of the narratives' encryption at rest (see app/core/crypto.py).

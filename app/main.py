@@ -15,6 +15,7 @@ from app.core.db import DatabaseTurns, make_engine, make_sessionmaker
 from app.core.errors import install_error_handlers
 from app.core.http import API_PREFIX
 from app.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from app.core.openapi import document_common_problems
 
 DESCRIPTION = """
 The case register of the bientraitance delegates: situations of suspected maltreatment or
@@ -80,4 +81,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ],
         )
     app.include_router(api_router)
+    document_common_problems(app)
     return app

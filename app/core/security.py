@@ -103,8 +103,11 @@ def decode_access_token(*, settings: Settings, token: str) -> TokenClaims:
         )
         account_id = int(claims["sub"])
         version = claims["ver"]
-        if not isinstance(version, int) or isinstance(version, bool):
-            raise InvalidToken("bad version claim")
+        # Numbers as numbers (RFC 7519 NumericDate); python-jose would take "123" too.
+        for name in ("exp", "iat", "nbf", "ver"):
+            value = claims.get(name, 0)
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise InvalidToken(f"bad {name} claim")
         expires_at = datetime.fromtimestamp(int(claims["exp"]), tz=utcnow().tzinfo)
     except (JWTError, KeyError, TypeError, ValueError) as exc:
         raise InvalidToken(str(exc)) from exc

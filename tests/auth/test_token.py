@@ -172,9 +172,45 @@ def _bad_tokens(world: World) -> dict[str, str]:
         ),
         "old version": jwt.encode(_claims(world, ver=-1), TEST_SECRET_KEY, algorithm="HS256"),
         "tampered payload": f"{head}.{tampered_payload}.{signature}",
+        "alg None": _with_header({"alg": "None", "typ": "JWT"}, _claims(world), b""),
+        "alg NONE": _with_header({"alg": "NONE", "typ": "JWT"}, _claims(world), b""),
+        "signature stripped": f"{head}.{_payload}.",
+        "HS256 with an empty key": _hmac_token(_claims(world), b""),
+        "kid pointing elsewhere": _with_header(
+            {"alg": "HS256", "typ": "JWT", "kid": "../../../dev/null"}, _claims(world), b""
+        ),
+        "jku to a foreign key set": _with_header(
+            {"alg": "HS256", "jku": "https://attacker.example/jwks.json"},
+            _claims(world),
+            b"attacker-key",
+        ),
+        "duplicate alg in header": ".".join(
+            [
+                _b64(b'{"alg":"HS256","alg":"none","typ":"JWT"}'),
+                _b64(json.dumps(_claims(world)).encode()),
+                "",
+            ]
+        ),
+        "sub not a number": jwt.encode(
+            _claims(world, sub="admin"), TEST_SECRET_KEY, algorithm="HS256"
+        ),
+        "no version": jwt.encode(_claims(world, ver=None), TEST_SECRET_KEY, algorithm="HS256"),
+        "version as text": jwt.encode(_claims(world, ver="0"), TEST_SECRET_KEY, algorithm="HS256"),
+        "exp as text": jwt.encode(
+            _claims(world, exp="9999999999"), TEST_SECRET_KEY, algorithm="HS256"
+        ),
+        "five parts (JWE shape)": f"{good}.{signature}.{signature}",
+        "empty": "",
         "oversized": good + "A" * 5000,
         "garbage": "not-a-token",
     }
+
+
+def _with_header(header: dict[str, Any], claims: dict[str, Any], key: bytes) -> str:
+    """Any header, HMAC-SHA256 signed with `key` (an attacker's guess)."""
+    encoded = f"{_b64(json.dumps(header).encode())}.{_b64(json.dumps(claims).encode())}"
+    signature = hmac.new(key, encoded.encode(), hashlib.sha256).digest()
+    return f"{encoded}.{_b64(signature)}"
 
 
 def _hmac_token(claims: dict[str, Any], key: bytes) -> str:

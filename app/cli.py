@@ -67,6 +67,8 @@ def serve(
     """Migrate the database, then serve the API."""
     import uvicorn
 
+    from app.core.observability import uvicorn_log_config
+
     settings = get_settings()
     upgrade_to_head(settings.database_url)
     uvicorn.run(
@@ -77,6 +79,7 @@ def serve(
         proxy_headers=True,
         server_header=False,
         log_level=settings.log_level.lower(),
+        log_config=uvicorn_log_config(settings.log_level),
     )
 
 

@@ -1,6 +1,5 @@
 """The application factory."""
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -15,6 +14,8 @@ from app.core.db import DatabaseTurns, make_engine, make_sessionmaker
 from app.core.errors import install_error_handlers
 from app.core.http import API_PREFIX
 from app.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from app.core.observability import Metrics, MetricsMiddleware, configure_logging
+from app.core.observability import router as observability_router
 from app.core.openapi import document_common_problems
 
 DESCRIPTION = """
@@ -36,7 +37,7 @@ you read; required for PATCH). **Creating POSTs** take `Idempotency-Key`.
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    logging.basicConfig(level=settings.log_level)
+    configure_logging(settings.log_level)
     crypto.install(crypto.load_keyring(settings))
     engine = make_engine(settings.database_url)
 
@@ -59,6 +60,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
+    app.state.metrics = Metrics()
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -81,5 +84,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ],
         )
     app.include_router(api_router)
+    app.include_router(observability_router)
     document_common_problems(app)
     return app

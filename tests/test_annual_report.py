@@ -61,10 +61,8 @@ async def test_report(
         live_url,
         "--year",
         "2025",
-        "--client-id",
-        client_id,
-        "--client-secret",
-        secret,
+        f"--client-id={client_id}",
+        f"--client-secret={secret}",
         "--output",
         str(output),
     ]

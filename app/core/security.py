@@ -39,7 +39,10 @@ def new_client_id() -> str:
 
 
 def new_client_secret() -> str:
-    return secrets.token_urlsafe(32)
+    """Never starting with '-', which command lines would take for an option."""
+    while (secret := secrets.token_urlsafe(32)).startswith("-"):
+        pass
+    return secret
 
 
 @dataclass(frozen=True)

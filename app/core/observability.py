@@ -1,0 +1,203 @@
+"""Liveness, readiness, Prometheus metrics and JSON logs.
+
+- `GET /healthz`: the process answers (no database).
+- `GET /readyz`: the database answers and its schema is at the latest migration; 503 if not.
+- `GET /metrics`: requests by route template, method and status; their latency; open
+  situations by colour. No personal data: no id, no reference, no narrative.
+- Logs: one JSON object a line, with the request id of the request being served.
+"""
+
+import logging
+import time
+from typing import Any
+
+from alembic.script import ScriptDirectory
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from pythonjsonlogger.json import JsonFormatter
+from sqlalchemy import Engine
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.core.context import current_request_id
+from app.core.migrate import alembic_config
+from app.situations.enums import Severity
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s"
+
+
+class RequestIdFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = current_request_id()
+        return True
+
+
+def json_formatter() -> JsonFormatter:
+    return JsonFormatter(
+        LOG_FORMAT,
+        rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+        timestamp=False,
+    )
+
+
+class JsonHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """The service's log handler: JSON lines with the request id."""
+
+    def __init__(self, stream: Any = None) -> None:
+        super().__init__(stream)
+        self.setFormatter(json_formatter())
+        self.addFilter(RequestIdFilter())
+
+
+def configure_logging(level: str) -> None:
+    """Every log line as JSON on stderr, with the request id (other handlers are kept)."""
+    root = logging.getLogger()
+    root.handlers = [h for h in root.handlers if not isinstance(h, JsonHandler)]
+    root.addHandler(JsonHandler())
+    root.setLevel(level.upper())
+
+
+def uvicorn_log_config(level: str) -> dict[str, Any]:
+    """uvicorn's own loggers (errors, access) in the same JSON form."""
+    handler = {
+        "class": "logging.StreamHandler",
+        "formatter": "json",
+        "filters": ["request_id"],
+    }
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"request_id": {"()": RequestIdFilter}},
+        "formatters": {
+            "json": {
+                "()": JsonFormatter,
+                "fmt": LOG_FORMAT,
+                "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            }
+        },
+        "handlers": {"default": handler},
+        "loggers": {
+            name: {"handlers": ["default"], "level": level.upper(), "propagate": False}
+            for name in ("uvicorn", "uvicorn.error", "uvicorn.access")
+        },
+    }
+
+
+class Metrics:
+    """The metrics of one application (its own registry, so that tests can build several)."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "bientraitance_http_requests",
+            "HTTP requests answered, by route template, method and status.",
+            ["route", "method", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "bientraitance_http_request_duration_seconds",
+            "Time to answer, by route template and method.",
+            ["route", "method"],
+            registry=self.registry,
+        )
+        self.open_situations = Gauge(
+            "bientraitance_open_situations",
+            "Situations open now, by colour.",
+            ["severity"],
+            registry=self.registry,
+        )
+
+
+class MetricsMiddleware:
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 500
+
+        async def record_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, record_status)
+        finally:
+            template = _template(scope)
+            self.metrics.requests.labels(template, scope["method"], str(status)).inc()
+            self.metrics.latency.labels(template, scope["method"]).observe(
+                time.perf_counter() - start
+            )
+
+
+def _template(scope: Scope) -> str:
+    """The route's path with its parameters named, as the OpenAPI document writes it: a label
+    that never holds an id. Paths that matched no route are all `unmatched`."""
+    if "endpoint" not in scope and "route" not in scope:
+        return "unmatched"
+    names = {str(value): name for name, value in scope.get("path_params", {}).items()}
+    return "/".join(
+        f"{{{names[segment]}}}" if segment in names else segment
+        for segment in scope["path"].split("/")
+    )
+
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/healthz")
+async def healthz() -> dict[str, str]:
+    return {"status": "alive"}
+
+
+def _query(engine: Engine, sql: str) -> list[tuple[Any, ...]]:
+    """A read on a connection of its own, outside any transaction: no lock taken, no turn
+    waited for (a probe must not queue behind writers)."""
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        cursor.execute(sql)
+        return [tuple(row) for row in cursor.fetchall()]
+    finally:
+        connection.close()
+
+
+def _readiness(engine: Engine, head: str | None) -> tuple[bool, dict[str, str]]:
+    try:
+        rows = _query(engine, "SELECT version_num FROM alembic_version")
+    except Exception as exc:
+        return False, {"database": f"unreachable ({type(exc).__name__})"}
+    current = rows[0][0] if rows else None
+    if current != head:
+        return False, {"database": "ok", "migrations": f"at {current}, latest is {head}"}
+    return True, {"database": "ok", "migrations": f"at {current} (latest)"}
+
+
+@router.get("/readyz")
+def readyz(request: Request) -> JSONResponse:
+    head = ScriptDirectory.from_config(alembic_config("")).get_current_head()
+    ready, detail = _readiness(request.app.state.engine, head)
+    return JSONResponse(
+        {"status": "ready" if ready else "not ready", **detail}, status_code=200 if ready else 503
+    )
+
+
+@router.get("/metrics")
+def metrics(request: Request) -> Response:
+    state: Metrics = request.app.state.metrics
+    counts = dict(
+        _query(
+            request.app.state.engine,
+            "SELECT severity, count(*) FROM situations WHERE status = 'open' GROUP BY severity",
+        )
+    )
+    for severity in Severity:
+        state.open_situations.labels(severity.value).set(counts.get(severity.value, 0))
+    return Response(generate_latest(state.registry), media_type=CONTENT_TYPE_LATEST)

@@ -37,7 +37,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from alembic import command
 from fastapi import FastAPI
 from pydantic import BaseModel
 from sqlalchemy import insert, text
@@ -49,7 +48,7 @@ from app.auth.roles import Role
 from app.core import crypto
 from app.core.config import Settings
 from app.core.db import make_engine, make_sessionmaker
-from app.core.migrate import alembic_config
+from app.core.migrate import rebuild
 from app.organisations.models import Organisation
 from app.situations.models import (
     AuthorityReport,
@@ -175,9 +174,7 @@ def create_bare_app() -> FastAPI:
 
 
 def reset_database(url: str) -> None:
-    config = alembic_config(url)
-    command.downgrade(config, "base")
-    command.upgrade(config, "head")
+    rebuild(url)
 
 
 def seed(url: str, total: int, first_year: int, rng: random.Random) -> dict[str, Any]:

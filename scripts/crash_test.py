@@ -35,7 +35,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from alembic import command
 from sqlalchemy import func, select, text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,7 +45,7 @@ from app.auth import service as auth_service  # noqa: E402
 from app.auth.roles import Role  # noqa: E402
 from app.core import crypto  # noqa: E402
 from app.core.db import make_engine, make_sessionmaker  # noqa: E402
-from app.core.migrate import alembic_config  # noqa: E402
+from app.core.migrate import rebuild  # noqa: E402
 from app.organisations.models import Organisation  # noqa: E402
 from app.situations.models import Situation  # noqa: E402
 
@@ -104,9 +103,7 @@ def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
 
 
 def prepare(url: str) -> None:
-    config = alembic_config(url)
-    command.downgrade(config, "base")
-    command.upgrade(config, "head")
+    rebuild(url)
     engine = make_engine(url)
     with make_sessionmaker(engine).begin() as session:
         session.add(Organisation(code="MRE", name="Maison relais Est"))

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.core.config import Environment, Settings
 from app.core.db import make_engine, make_sessionmaker
-from app.core.migrate import alembic_config
+from app.core.migrate import alembic_config, rebuild
 from app.main import create_app
 from tests.factories import World, build_world
 
@@ -51,8 +51,10 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     if not url:
         path: Path = tmp_path_factory.mktemp("db") / "test.db"
         url = f"sqlite:///{path}"
+    # Whatever the database held is dropped; then up, down to nothing and up again: both
+    # directions of every migration are exercised.
+    rebuild(url)
     config = alembic_config(url)
-    # Down to nothing first, then up: both directions of every migration are exercised.
     command.downgrade(config, "base")
     command.upgrade(config, "head")
     return url

@@ -18,3 +18,26 @@ def alembic_config(database_url: str) -> Config:
 
 def upgrade_to_head(database_url: str) -> None:
     command.upgrade(alembic_config(database_url), "head")
+
+
+def drop_everything(database_url: str) -> None:
+    """Remove every table, whatever revision and data the database holds (its narratives may be
+    under keys no longer at hand, which a downgrade would need)."""
+    from sqlalchemy import MetaData
+
+    from app.core.db import make_engine
+
+    engine = make_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            metadata = MetaData()
+            metadata.reflect(connection)
+            metadata.drop_all(connection)
+    finally:
+        engine.dispose()
+
+
+def rebuild(database_url: str) -> None:
+    """An empty database at the latest schema."""
+    drop_everything(database_url)
+    upgrade_to_head(database_url)

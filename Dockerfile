@@ -19,9 +19,9 @@ RUN pip install -c constraints.txt -e . \
     && mkdir /data \
     && chown bientraitance /data
 
-USER bientraitance
+USER 10001
 VOLUME ["/data"]
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s \
-    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/api/v1/openapi.json', timeout=4)"]
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
 CMD ["bientraitance", "serve", "--host", "0.0.0.0", "--port", "8000"]

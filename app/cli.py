@@ -3,6 +3,7 @@
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -237,6 +238,43 @@ def apply_retention(
         f"{outcome.situations} situations closed on or before {limit} {verb}"
         + (f": {', '.join(outcome.references)}" if outcome.references else "")
     )
+
+
+@app.command("backup")
+def backup_database(
+    target: Annotated[Path, typer.Argument(help="The file to write; it must not exist.")],
+) -> None:
+    """Back up the SQLite database online (PostgreSQL: use pg_dump)."""
+    from app.core import backup
+
+    try:
+        size = backup.backup(get_settings().database_url, target)
+    except backup.BackupError as error:
+        typer.secho(f"error: {error}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=1) from None
+    typer.echo(f"backed up to {target} ({size:,} bytes); keep the encryption keys apart from it")
+
+
+@app.command("restore")
+def restore_database(
+    source: Annotated[Path, typer.Argument(help="A file written by `bientraitance backup`.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Replace the current data.")] = False,
+) -> None:
+    """Replace the SQLite database's content with a backup, then migrate it to the latest
+    schema. Stop the service first."""
+    from app.core import backup
+
+    if not yes:
+        typer.secho("error: this replaces every record; add --yes", fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=1)
+    settings = get_settings()
+    try:
+        backup.restore(settings.database_url, source)
+    except backup.BackupError as error:
+        typer.secho(f"error: {error}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=1) from None
+    upgrade_to_head(settings.database_url)
+    typer.echo(f"restored from {source}; the database is at the latest schema")
 
 
 def main() -> None:

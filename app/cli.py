@@ -240,6 +240,42 @@ def apply_retention(
     )
 
 
+@app.command("demo")
+def demo(
+    situations: Annotated[int, typer.Option(help="How many situations.")] = 300,
+    seed: Annotated[int, typer.Option(help="Same seed, same demo.")] = 2026,
+    password: Annotated[
+        str | None, typer.Option(help="The demo accounts' password (default: a random one).")
+    ] = None,
+) -> None:
+    """Fill a fresh database with fictional organisations, accounts and situations over three
+    years, to explore the API and the annual report."""
+    from datetime import date
+
+    from app import demo as demo_data
+
+    settings = get_settings()
+    upgrade_to_head(settings.database_url)
+    crypto.install(crypto.load_keyring(settings))
+    try:
+        with _sessions(settings.database_url) as factory:
+            made = demo_data.fill(
+                factory, today=date.today(), situations=situations, seed=seed, password=password
+            )
+    except demo_data.DemoRefused as error:
+        typer.secho(f"error: {error}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=1) from None
+    typer.echo(
+        f"{made.situations} fictional situations over {made.years[0]}-{made.years[-1]}, "
+        "in 3 fictional organisations (TIL, MOU, ARC)."
+    )
+    typer.echo(f"People (password {made.password}):")
+    for email, role in made.people:
+        typer.echo(f"  {role:<12} {email}")
+    client_id, secret = made.reporter_client
+    typer.echo(f"Annual-report client: client_id={client_id} client_secret={secret}")
+
+
 @app.command("backup")
 def backup_database(
     target: Annotated[Path, typer.Argument(help="The file to write; it must not exist.")],

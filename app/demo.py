@@ -1,0 +1,228 @@
+"""`bientraitance demo`: a fresh database filled with clearly fictional data, to explore the API
+and the annual report at once.
+
+Everything goes through the services the API uses (rules, references, audit trail), as if
+delegates had worked for three years: situations opened, colours changed, reports made or
+justified decisions not to report, year-end reviews of files still open, actions, closures.
+"""
+
+import random
+import secrets
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.auth import service as auth_service
+from app.auth.principal import Principal
+from app.auth.roles import Role
+from app.organisations import service as organisation_service
+from app.organisations.models import Organisation, Site
+from app.situations import schemas
+from app.situations import service as situation_service
+from app.situations.enums import ActionKind, ReportDecision, Severity
+from app.situations.models import Situation
+
+ORGANISATIONS = [
+    ("TIL", "Foyer des Tilleuls (fictif)", ["Groupe de vie Érable", "Groupe de vie Saule"]),
+    ("MOU", "Institut Les Mouettes (fictif)", ["Internat", "Centre de jour"]),
+    ("ARC", "Service Arc-en-ciel (fictif)", ["Aide à domicile"]),
+]
+# How often each code comes up at intake: roughly the mix of an annual report.
+CODE_WEIGHTS = [14, 5, 6, 3, 3, 1, 2, 4, 3, 3, 1, 1, 2, 1, 4, 4, 3, 2, 6, 2, 12, 10, 5, 3]
+CODES = [f"M{n}" for n in range(1, 25)]
+REQUESTERS = ["staff", "manager", "team", "beneficiary", "relative", "direction", "other"]
+AGE_GROUPS = ["child", "adolescent", "adult", "senior", None]
+AUTHORITIES = ["parquet", "police", "one", "ministry"]
+SUMMARY = "Situation fictive de démonstration n° {n} : aucune personne réelle n'est concernée."
+
+
+class DemoRefused(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class DemoAccounts:
+    password: str
+    people: list[tuple[str, str]]  # (e-mail, role)
+    reporter_client: tuple[str, str]  # (client id, secret)
+    situations: int
+    years: list[int]
+
+
+def fill(
+    factory: sessionmaker[Session],
+    *,
+    today: date,
+    situations: int = 300,
+    seed: int = 2026,
+    password: str | None = None,
+) -> DemoAccounts:
+    """Organisations, accounts and situations over this year and the two before."""
+    rng = random.Random(seed)  # noqa: S311 - fictional data, not secrets
+    password = password or secrets.token_urlsafe(12)
+    with factory.begin() as session:
+        if session.scalar(select(func.count()).select_from(Situation)) or session.scalar(
+            select(func.count()).select_from(Organisation)
+        ):
+            raise DemoRefused("the database holds data already: the demo fills an empty one")
+        for code, name, sites in ORGANISATIONS:
+            organisation = organisation_service.create(
+                session=session, principal=None, code=code, name=name
+            )
+            for site in sites:
+                session.add(Site(organisation_id=organisation.id, name=site))
+        people = [
+            ("admin@demo.invalid", Role.ADMIN, None),
+            ("delegue@demo.invalid", Role.DELEGATE, None),
+            ("coordination@tilleuls.demo.invalid", Role.COORDINATOR, "TIL"),
+        ]
+        accounts = {}
+        for email, role, organisation_code in people:
+            accounts[role] = auth_service.create_person(
+                session=session,
+                principal=None,
+                email=email,
+                role=role,
+                password=password,
+                organisation_code=organisation_code,
+                display_name=f"Démo {role.value}",
+            )
+        client, secret = auth_service.create_client(
+            session=session, principal=None, name="Rapport annuel (démo)", role=Role.REPORTER
+        )
+        delegate = auth_service.to_principal(accounts[Role.DELEGATE])
+        site_ids = {
+            code: list(
+                session.scalars(
+                    select(Site.id)
+                    .join(Organisation, Organisation.id == Site.organisation_id)
+                    .where(Organisation.code == code)
+                )
+            )
+            for code, _, _ in ORGANISATIONS
+        }
+    years = [today.year - 2, today.year - 1, today.year]
+    for n in range(1, situations + 1):
+        with factory.begin() as session:
+            _one_situation(session, delegate, rng, n, years, today, site_ids)
+    return DemoAccounts(
+        password=password,
+        people=[(email, role.value) for email, role, _ in people],
+        reporter_client=(client.username, secret),
+        situations=situations,
+        years=years,
+    )
+
+
+def _one_situation(
+    session: Session,
+    delegate: Principal,
+    rng: random.Random,
+    n: int,
+    years: list[int],
+    today: date,
+    site_ids: dict[str, list[int]],
+) -> None:
+    year = rng.choice(years)
+    last_day = min(date(year, 12, 31), today)
+    opened_on = date(year, 1, 1) + timedelta(
+        days=rng.randrange((last_day - date(year, 1, 1)).days + 1)
+    )
+    code = rng.choices(CODES, weights=CODE_WEIGHTS)[0]
+    severity = rng.choices(list(Severity), weights=[50, 35, 15])[0]
+    organisation = rng.choices([o[0] for o in ORGANISATIONS], weights=[5, 3, 2])[0]
+    situation = situation_service.create(
+        session=session,
+        principal=delegate,
+        data=schemas.SituationCreate(
+            organisation=organisation,
+            opened_on=opened_on,
+            intake_typology=code,
+            severity=severity,
+            summary=SUMMARY.format(n=n),
+            requester_kind=rng.choice(REQUESTERS),
+            age_group=rng.choice(AGE_GROUPS),
+            site_id=rng.choice(site_ids[organisation]) if rng.random() < 0.7 else None,
+        ),
+    )
+
+    def later(after: date, days: int) -> date | None:
+        moment = after + timedelta(days=rng.randint(1, days))
+        return moment if moment <= today else None
+
+    day = opened_on
+    decision_recorded = False
+    if severity is not Severity.RED and rng.random() < 0.15 and (changed := later(day, 30)):
+        severity = Severity.RED
+        day = changed
+        situation_service.change_severity(
+            session=session,
+            principal=delegate,
+            situation_id=situation.id,
+            if_match=None,
+            data=schemas.SeverityChangeCreate(
+                severity=severity, reason="Nouveaux éléments (fictif).", changed_on=day
+            ),
+        )
+    if severity is Severity.RED and (decided := later(day, 10)):
+        day = decided
+        decision_recorded = True
+        reported = rng.random() < 0.8
+        situation_service.add_report(
+            session=session,
+            principal=delegate,
+            situation_id=situation.id,
+            if_match=None,
+            data=schemas.ReportCreate(
+                decision=ReportDecision.REPORTED if reported else ReportDecision.NOT_REPORTED,
+                authority=rng.choice(AUTHORITIES) if reported else None,
+                decided_on=day,
+                justification=None if reported else "Faits déjà signalés (fictif).",
+            ),
+        )
+    if (acted := later(day, 20)) is not None:
+        situation_service.add_action(
+            session=session,
+            principal=delegate,
+            situation_id=situation.id,
+            if_match=None,
+            data=schemas.ActionCreate(
+                kind=rng.choice(list(ActionKind)),
+                occurred_on=acted,
+                duration_minutes=rng.choice([15, 30, 45, 60, 90]),
+            ),
+        )
+    closing = later(day, 200) if rng.random() < 0.75 else None
+    # Files still open at the end of a past year get their year-end review.
+    for review_year in range(opened_on.year, (closing or today).year):
+        situation_service.add_review(
+            session=session,
+            principal=delegate,
+            situation_id=situation.id,
+            if_match=None,
+            data=schemas.ReviewCreate(
+                year=review_year,
+                typology=_requalified(rng, code),
+                reviewed_on=date(review_year, 12, 31),
+            ),
+        )
+    # A red file closes only with its report or decision recorded (the register's rule).
+    if closing is not None and (severity is not Severity.RED or decision_recorded):
+        situation_service.close(
+            session=session,
+            principal=delegate,
+            situation_id=situation.id,
+            if_match=None,
+            data=schemas.ClosureCreate(
+                closed_on=closing, typology=_requalified(rng, code), outcome="Clôturé (fictif)."
+            ),
+        )
+
+
+def _requalified(rng: random.Random, code: str) -> str:
+    """Most files keep their code; some are requalified, often towards M21 or M22."""
+    if rng.random() < 0.8:
+        return code
+    return rng.choice(["M21", "M22", *rng.choices(CODES, weights=CODE_WEIGHTS, k=1)])

@@ -10,7 +10,9 @@ import typer
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.auth import service as auth_service
-from app.auth.roles import Role
+from app.auth.models import Account
+from app.auth.principal import Principal
+from app.auth.roles import AccountKind, Role
 from app.core import crypto
 from app.core.config import get_settings
 from app.core.db import make_engine, make_sessionmaker
@@ -28,6 +30,10 @@ app.add_typer(organisations, name="organisations")
 app.add_typer(keys, name="keys")
 audit = typer.Typer(help="The audit trail.", no_args_is_help=True)
 app.add_typer(audit, name="audit")
+importing = typer.Typer(help="Import from spreadsheets.", no_args_is_help=True)
+app.add_typer(importing, name="import")
+exporting = typer.Typer(help="Export to spreadsheets.", no_args_is_help=True)
+app.add_typer(exporting, name="export")
 retention = typer.Typer(help="The end of the retention period.", no_args_is_help=True)
 app.add_typer(retention, name="retention")
 
@@ -238,6 +244,107 @@ def apply_retention(
         f"{outcome.situations} situations closed on or before {limit} {verb}"
         + (f": {', '.join(outcome.references)}" if outcome.references else "")
     )
+
+
+AsOption = Annotated[
+    str,
+    typer.Option("--as", help="E-mail of the delegate or coordinator the work is done as."),
+]
+
+
+def _principal(session: Session, email: str) -> Principal:
+    from sqlalchemy import select
+
+    account = session.scalar(
+        select(Account).where(
+            Account.username == email.strip().lower(), Account.kind == AccountKind.PERSON
+        )
+    )
+    if (
+        account is None
+        or not account.active
+        or account.role
+        not in (
+            Role.DELEGATE,
+            Role.COORDINATOR,
+        )
+    ):
+        typer.secho(f"error: {email} is not an active delegate or coordinator", fg="red", err=True)
+        raise typer.Exit(code=1)
+    return auth_service.to_principal(account)
+
+
+@importing.command("situations")
+def import_situations(
+    file: Annotated[Path, typer.Argument(help="A .csv or .xlsx file, one situation a row.")],
+    as_: AsOption,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check every row; write nothing.")
+    ] = False,
+) -> None:
+    """Import situations from a spreadsheet: all rows, or none when one is wrong."""
+    from app.situations import spreadsheets
+
+    settings = get_settings()
+    crypto.install(crypto.load_keyring(settings))
+    try:
+        rows = list(spreadsheets.read_rows(file))
+    except (OSError, spreadsheets.SpreadsheetError) as error:
+        typer.secho(f"error: {file}: {error}", fg="red", err=True)
+        raise typer.Exit(code=1) from None
+    with _sessions(settings.database_url) as factory, factory() as session:
+        principal = _principal(session, as_)
+        with typer.progressbar(length=len(rows), label="checking", file=sys.stderr) as bar:
+            report = spreadsheets.import_rows(
+                session=session, principal=principal, rows=rows, progress=bar.update
+            )
+        if report.errors or dry_run:
+            session.rollback()
+        else:
+            session.commit()
+    for row_error in report.errors:
+        typer.echo(f"line {row_error.line}: {row_error.field}: {row_error.reason}")
+    bad_lines = len({e.line for e in report.errors})
+    if report.errors:
+        typer.secho(
+            f"{bad_lines} of {report.rows} rows are wrong: nothing was imported",
+            fg="red",
+            err=True,
+        )
+        raise typer.Exit(code=1)
+    if dry_run:
+        typer.echo(f"{report.rows} rows are valid; nothing was written (dry run)")
+        return
+    references = report.imported
+    span = f": {references[0]} to {references[-1]}" if references else ""
+    typer.echo(f"{len(references)} situations imported{span}")
+
+
+@exporting.command("situations")
+def export_situations(
+    as_: AsOption,
+    output: Annotated[
+        Path | None, typer.Option(help="The CSV file to write (default: standard output).")
+    ] = None,
+) -> None:
+    """The situations within the account's reach as CSV (no narrative); the export is
+    audited."""
+    import csv
+
+    from app.situations import spreadsheets
+
+    settings = get_settings()
+    crypto.install(crypto.load_keyring(settings))
+    with _sessions(settings.database_url) as factory, factory.begin() as session:
+        principal = _principal(session, as_)
+        stream = output.open("w", newline="", encoding="utf-8") if output else sys.stdout
+        try:
+            writer = csv.writer(stream)
+            for row in spreadsheets.export_rows(session=session, principal=principal):
+                writer.writerow(row)
+        finally:
+            if output:
+                stream.close()
 
 
 @app.command("demo")

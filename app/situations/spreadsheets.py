@@ -1,0 +1,307 @@
+"""Situations from the delegates' spreadsheets (CSV or XLSX), and situations out to CSV.
+
+Import: one row a situation; the first row names the columns (French or English names, in any
+order; see COLUMNS). Every row goes through the same services, rules and audit as the API, each
+in a savepoint: a bad row is reported with its line, field and reason, and the import goes on
+checking the others. Then everything is committed, or nothing: with a single bad row, or on a
+dry run, the whole transaction is rolled back.
+"""
+
+import contextlib
+import csv
+import io
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.audit import service as audit_service
+from app.auth.principal import Principal
+from app.core.errors import AppError, ValidationFailed
+from app.organisations.models import Organisation, Site
+from app.situations import schemas
+from app.situations import service as situation_service
+from app.situations.models import Situation
+from app.situations.scoping import readable_situations
+
+# Column -> the names it may have in a spreadsheet (compared without case, accents or spaces).
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "organisation": ("organisation", "organisme", "etablissement"),
+    "site": ("site", "service"),
+    "opened_on": ("opened_on", "date d'ouverture", "ouverture", "date"),
+    "intake_typology": ("intake_typology", "typologie", "typologie initiale", "code"),
+    "severity": ("severity", "couleur", "gravite", "feu"),
+    "summary": ("summary", "resume", "description", "situation"),
+    "requester_kind": ("requester_kind", "demandeur", "qui demande"),
+    "age_group": ("age_group", "age", "tranche d'age"),
+    "report_decision": ("report_decision", "signalement"),
+    "authority": ("authority", "autorite"),
+    "decided_on": ("decided_on", "date du signalement", "date de decision"),
+    "justification": ("justification", "motif de non-signalement"),
+    "closed_on": ("closed_on", "date de cloture", "cloture"),
+    "closure_typology": ("closure_typology", "typologie de cloture", "typologie finale"),
+    "outcome": ("outcome", "issue", "suites"),
+}
+REQUIRED = ("organisation", "opened_on", "intake_typology", "severity", "summary", "requester_kind")
+SEVERITIES = {"rouge": "red", "orange": "orange", "vert": "green", "verte": "green"}
+DECISIONS = {
+    "oui": "reported",
+    "signale": "reported",
+    "non": "not_reported",
+    "non signale": "not_reported",
+}
+EXPORT_COLUMNS = [
+    "reference",
+    "organisation",
+    "site",
+    "opened_on",
+    "intake_typology",
+    "severity",
+    "status",
+    "closed_on",
+    "closure_typology",
+    "requester_kind",
+    "age_group",
+]
+
+
+class SpreadsheetError(Exception):
+    """The file cannot be read as a spreadsheet of situations."""
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    field: str
+    reason: str
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    imported: list[str] = field(default_factory=list)  # references
+    errors: list[RowError] = field(default_factory=list)
+
+
+def _key(name: str) -> str:
+    stripped = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return " ".join(stripped.lower().replace("_", " ").split())
+
+
+ALIASES = {_key(alias): column for column, aliases in COLUMNS.items() for alias in aliases}
+
+
+def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, {column: value}) for each row that holds anything."""
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        lines = _xlsx_lines(path)
+    elif path.suffix.lower() in (".csv", ".txt"):
+        lines = _csv_lines(path)
+    else:
+        raise SpreadsheetError("a .csv or .xlsx file is expected")
+    try:
+        header = next(lines)
+    except StopIteration:
+        raise SpreadsheetError("the file is empty") from None
+    columns = [ALIASES.get(_key(str(name or ""))) for name in header]
+    unknown = [
+        str(name) for name, column in zip(header, columns, strict=True) if name and not column
+    ]
+    if unknown:
+        raise SpreadsheetError(f"unknown columns: {', '.join(unknown)} (see the README)")
+    missing = [c for c in REQUIRED if c not in columns]
+    if missing:
+        raise SpreadsheetError(f"missing columns: {', '.join(missing)}")
+    for number, values in enumerate(lines, start=2):
+        row = {
+            column: value
+            for column, value in zip(columns, values, strict=False)
+            if column and value not in (None, "")
+        }
+        if row:
+            yield number, row
+
+
+def _csv_lines(path: Path) -> Iterator[list[str]]:
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252")  # spreadsheets saved on Windows
+    dialect: type[csv.Dialect] | csv.Dialect = csv.excel
+    with contextlib.suppress(csv.Error):  # one column, or too little to tell: commas
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    yield from csv.reader(io.StringIO(text), dialect)
+
+
+def _xlsx_lines(path: Path) -> Iterator[list[Any]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds
+        raise SpreadsheetError(f"not a readable XLSX file ({type(exc).__name__})") from exc
+    try:
+        for values in workbook.worksheets[0].iter_rows(values_only=True):
+            yield list(values)
+    finally:
+        workbook.close()
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else str(value)
+
+
+def _date(value: Any) -> Any:
+    """ISO dates, day/month/year, and spreadsheet dates; anything else is left to fail."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = _text(value)
+    for form in ("%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y"):
+        try:
+            return datetime.strptime(text, form).date()
+        except ValueError:
+            continue
+    return text
+
+
+def _code(value: Any) -> str:
+    text = _text(value).upper().replace(" ", "")
+    if text.startswith("M") and text[1:].isdigit():
+        return f"M{int(text[1:])}"
+    return text
+
+
+def _lower(value: Any, synonyms: dict[str, str] | None = None) -> str:
+    text = _key(_text(value))
+    return (synonyms or {}).get(text, text)
+
+
+def import_rows(
+    *,
+    session: Session,
+    principal: Principal,
+    rows: Iterable[tuple[int, dict[str, Any]]],
+    progress: Callable[[int], None] = lambda _: None,
+) -> ImportReport:
+    """Create the situations of `rows` in the session's transaction, each row in a savepoint.
+    The caller commits (when there is no error) or rolls back."""
+    report = ImportReport()
+    for line, row in rows:
+        report.rows += 1
+        savepoint = session.begin_nested()
+        try:
+            reference = _import_row(session, principal, row)
+        except ValidationError as exc:
+            savepoint.rollback()
+            for detail in exc.errors():
+                where = ".".join(str(p) for p in detail["loc"]) or "row"
+                report.errors.append(RowError(line, where, detail["msg"]))
+        except AppError as exc:
+            savepoint.rollback()
+            for field_error in exc.errors or []:
+                report.errors.append(RowError(line, field_error.field, field_error.reason))
+            if not exc.errors:
+                report.errors.append(RowError(line, "row", exc.detail or exc.title))
+        else:
+            savepoint.commit()
+            report.imported.append(reference)
+        progress(1)
+    return report
+
+
+def _import_row(session: Session, principal: Principal, row: dict[str, Any]) -> str:
+    organisation = _text(row.get("organisation", ""))
+    site_id = None
+    if "site" in row:
+        site_id = session.scalar(
+            select(Site.id)
+            .join(Organisation, Organisation.id == Site.organisation_id)
+            .where(Organisation.code == organisation.upper(), Site.name == _text(row["site"]))
+        )
+        if site_id is None:
+            raise ValidationFailed.on("site", f"no site of this name in {organisation or '?'}")
+    data = schemas.SituationCreate.model_validate(
+        {
+            "organisation": organisation,
+            "site_id": site_id,
+            "opened_on": _date(row.get("opened_on")),
+            "intake_typology": _code(row.get("intake_typology", "")),
+            "severity": _lower(row.get("severity", ""), SEVERITIES),
+            "summary": _text(row.get("summary", "")),
+            "requester_kind": _lower(row.get("requester_kind", "")),
+            "age_group": _lower(row["age_group"]) if "age_group" in row else None,
+        }
+    )
+    situation = situation_service.create(session=session, principal=principal, data=data)
+    if "report_decision" in row:
+        report = schemas.ReportCreate.model_validate(
+            {
+                "decision": _lower(row["report_decision"], DECISIONS),
+                "authority": _lower(row["authority"]) if "authority" in row else None,
+                "decided_on": _date(row.get("decided_on", row.get("opened_on"))),
+                "justification": _text(row["justification"]) if "justification" in row else None,
+            }
+        )
+        situation_service.add_report(
+            session=session,
+            principal=principal,
+            situation_id=situation.id,
+            if_match=None,
+            data=report,
+        )
+    if "closed_on" in row or "closure_typology" in row:
+        closure = schemas.ClosureCreate.model_validate(
+            {
+                "closed_on": _date(row.get("closed_on")),
+                "typology": _code(row.get("closure_typology", "")),
+                "outcome": _text(row.get("outcome", "Imported.")),
+            }
+        )
+        situation_service.close(
+            session=session,
+            principal=principal,
+            situation_id=situation.id,
+            if_match=None,
+            data=closure,
+        )
+    return situation.reference
+
+
+def export_rows(*, session: Session, principal: Principal) -> Iterator[list[str]]:
+    """The situations within the principal's reach, as CSV rows (no narrative), and one audit
+    entry for the export."""
+    yield EXPORT_COLUMNS
+    count = 0
+    statement = readable_situations(principal).order_by(Situation.year, Situation.sequence)
+    for situation in session.scalars(statement):
+        count += 1
+        closure = situation.current_closure
+        yield [
+            situation.reference,
+            situation.organisation.code,
+            situation.site.name if situation.site else "",
+            situation.opened_on.isoformat(),
+            situation.intake_typology,
+            situation.severity.value,
+            situation.status.value,
+            closure.closed_on.isoformat() if closure else "",
+            closure.typology if closure else "",
+            situation.requester_kind,
+            situation.age_group or "",
+        ]
+    audit_service.record(
+        session=session,
+        principal=principal,
+        action="situation.export",
+        object_type="situation",
+        detail={"situations": count},
+    )

@@ -1,0 +1,149 @@
+"""`bientraitance import situations` (CSV, XLSX) and `export situations`."""
+
+import csv
+import io
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import select
+from typer.testing import CliRunner, Result
+
+from app.audit.models import AuditEntry
+from app.cli import app as cli
+from app.core.config import get_settings
+from app.situations.models import AuthorityReport, Closure, Situation
+from tests.conftest import TEST_ENCRYPTION_KEYS, Database
+from tests.factories import World
+
+runner = CliRunner()
+HEADER = (
+    "Organisme;Site;Date d'ouverture;Typologie;Couleur;Résumé;Demandeur;Âge;"
+    "Signalement;Autorité;Date du signalement;Date de clôture;Typologie de clôture;Issue"
+)
+GOOD = [
+    "MRE;Groupe de vie 1;05/01/2026;m1;Orange;Cris pendant le repas.;staff;adult;;;;;;",
+    "HSO;;2026-02-10;M2;rouge;Gestes déplacés signalés.;relative;child;oui;parquet;12/02/2026;"
+    "30/03/2026;M2;Plainte déposée.",
+    "MRE;;10.03.2026;M21;vert;Questionnement sur une pratique.;team;;;;;15/03/2026;M22;Réglé.",
+]
+BAD = [
+    "MRE;;05/01/2026;M25;orange;Code inconnu.;staff;;;;;;;",  # line 5
+    "MRE;;05/01/2099;M1;orange;Dans le futur.;staff;;;;;;;",  # line 6
+    "MRE;;05/01/2026;M1;orange;;staff;;;;;;;",  # line 7: no summary
+    "XYZ;;05/01/2026;M1;orange;Organisme inconnu.;staff;;;;;;;",  # line 8
+    "MRE;;05/01/2026;M2;rouge;Rouge clos sans signalement.;staff;;;;;20/01/2026;M2;Clos.",
+    "MRE;Nulle part;05/01/2026;M1;orange;Site inconnu.;staff;;;;;;;",  # line 10
+]
+
+
+@pytest.fixture
+def cli_env(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("BIENTRAITANCE_DATABASE_URL", database_url)
+    monkeypatch.setenv("BIENTRAITANCE_ENCRYPTION_KEYS", TEST_ENCRYPTION_KEYS)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def _csv(path: Path, lines: list[str]) -> Path:
+    path.write_bytes(("\ufeff" + "\n".join([HEADER, *lines]) + "\n").encode("utf-8"))
+    return path
+
+
+def _import(path: Path, world: World, *extra: str) -> Result:
+    return runner.invoke(
+        cli, ["import", "situations", str(path), "--as", world.delegate.username, *extra]
+    )
+
+
+def test_messy_spreadsheet_reports_every_bad_row_and_imports_nothing(
+    cli_env: None, world: World, db: Database, tmp_path: Path
+) -> None:
+    result = _import(_csv(tmp_path / "2026.csv", GOOD + BAD), world)
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if line.startswith("line ")]
+    assert any(line.startswith("line 5: intake_typology") for line in lines), lines
+    assert any(line.startswith("line 6: opened_on") for line in lines), lines
+    assert any(line.startswith("line 7: summary") for line in lines), lines
+    assert any(line.startswith("line 8: organisation") for line in lines), lines
+    assert any(line.startswith("line 9: ") and "report" in line for line in lines), lines
+    assert any(line.startswith("line 10: site") for line in lines), lines
+    assert not any(line.startswith(("line 2:", "line 3:", "line 4:")) for line in lines)
+    assert "6 of 9 rows are wrong: nothing was imported" in result.output
+    assert db.count(Situation) == 0
+    assert db.count(AuditEntry) == 0
+
+
+def test_dry_run_then_import(cli_env: None, world: World, db: Database, tmp_path: Path) -> None:
+    path = _csv(tmp_path / "2026.csv", GOOD)
+    dry = _import(path, world, "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert "3 rows are valid; nothing was written" in dry.output
+    assert db.count(Situation) == 0
+    done = _import(path, world)
+    assert done.exit_code == 0, done.output
+    assert "3 situations imported: 2026-0001 to 2026-0003" in done.output
+    stored = {s.reference: s for s in db.all(select(Situation))}
+    assert stored["2026-0001"].summary == "Cris pendant le repas."
+    assert stored["2026-0001"].site_id == world.site_a
+    assert stored["2026-0002"].severity == "red"
+    assert db.count(AuthorityReport) == 1
+    assert db.count(Closure) == 2
+    assert len(db.all(select(AuditEntry).where(AuditEntry.action == "situation.create"))) == 3
+
+
+def test_xlsx(cli_env: None, world: World, db: Database, tmp_path: Path) -> None:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(
+        ["organisation", "opened_on", "intake_typology", "severity", "summary", "requester_kind"]
+    )
+    sheet.append(["MRE", datetime(2026, 2, 3), "M4", "orange", "Depuis Excel.", "staff"])
+    sheet.append(["HSO", datetime(2026, 2, 4), "M19", "green", "Encore.", "team"])
+    path = tmp_path / "2026.xlsx"
+    workbook.save(path)
+    result = _import(path, world)
+    assert result.exit_code == 0, result.output
+    assert sorted(db.all(select(Situation.opened_on))) == [
+        datetime(2026, 2, 3).date(),
+        datetime(2026, 2, 4).date(),
+    ]
+
+
+def test_unreadable_files(cli_env: None, world: World, tmp_path: Path) -> None:
+    odd = tmp_path / "notes.pdf"
+    odd.write_text("x")
+    assert "a .csv or .xlsx file is expected" in _import(odd, world).output
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text("Nom;Prénom\nDupont;Jean\n")
+    result = _import(wrong, world)
+    assert result.exit_code == 1
+    assert "unknown columns: Nom, Prénom" in result.output
+    fake = tmp_path / "fake.xlsx"
+    fake.write_text("not a workbook")
+    assert "not a readable XLSX file" in _import(fake, world).output
+    nobody = runner.invoke(
+        cli, ["import", "situations", str(wrong), "--as", world.reporter.username]
+    )
+    assert nobody.exit_code == 1
+
+
+def test_export_within_reach(cli_env: None, world: World, db: Database, tmp_path: Path) -> None:
+    assert _import(_csv(tmp_path / "2026.csv", GOOD), world).exit_code == 0
+    output = tmp_path / "export.csv"
+    result = runner.invoke(
+        cli,
+        ["export", "situations", "--as", world.coordinator_a.username, "--output", str(output)],
+    )
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(output.read_text())))
+    assert [r["reference"] for r in rows] == ["2026-0001", "2026-0003"]  # MRE's only
+    assert rows[1]["closure_typology"] == "M22"
+    assert "summary" not in rows[0]
+    assert "Cris pendant" not in output.read_text()
+    exports = db.all(select(AuditEntry.detail).where(AuditEntry.action == "situation.export"))
+    assert exports == [{"situations": 2}]

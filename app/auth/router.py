@@ -49,10 +49,12 @@ def issue_token(
     session: SessionDep,
     settings: SettingsDep,
     response: Response,
-    grant_type: Annotated[str, Form(max_length=40)],
-    username: Annotated[str | None, Form(max_length=254)] = None,
+    grant_type: Annotated[str, Form(max_length=40, examples=["password", "client_credentials"])],
+    username: Annotated[str | None, Form(max_length=254, examples=["delegue@example.org"])] = None,
     password: Annotated[str | None, Form(max_length=256)] = None,
-    client_id: Annotated[str | None, Form(max_length=100)] = None,
+    client_id: Annotated[
+        str | None, Form(max_length=100, examples=["cli_33a99d7ceef6a3e3"])
+    ] = None,
     client_secret: Annotated[str | None, Form(max_length=256)] = None,
     basic: Annotated[HTTPBasicCredentials | None, Depends(_basic)] = None,
 ) -> TokenResponse:

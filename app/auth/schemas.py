@@ -19,7 +19,19 @@ class TokenResponse(BaseModel):
 
 
 class PersonCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "email": "delegue@example.org",
+                    "role": "delegate",
+                    "password": "a long and secret phrase",
+                    "display_name": "Camille Martin",
+                }
+            ]
+        },
+    )
 
     email: EmailStr
     role: Role
@@ -31,7 +43,12 @@ class PersonCreate(BaseModel):
 
 
 class ClientCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"name": "MRE intranet", "role": "intranet", "organisation": "MRE"}]
+        },
+    )
 
     name: Name
     role: Role
@@ -41,7 +58,7 @@ class ClientCreate(BaseModel):
 
 
 class AccountUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"active": False}]})
 
     display_name: Name | None = None
     active: bool | None = None

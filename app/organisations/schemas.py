@@ -13,21 +13,28 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 
 
 class OrganisationCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"code": "MRE", "name": "Maison relais Est"}]},
+    )
 
     code: Code = Field(description="Short stable code, 2-20 letters, digits, `-` or `_`.")
     name: Name
 
 
 class OrganisationUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"name": "Maison relais de l'Est"}]}
+    )
 
     name: Name | None = None
     active: bool | None = None
 
 
 class SiteCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"name": "Groupe de vie 1"}]}
+    )
 
     name: Name
 

@@ -19,7 +19,19 @@ class ReferenceList(BaseModel):
 
 
 class AuthorityCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "code": "ombudsman",
+                    "label_fr": "Ombudsman",
+                    "label_en": "Ombudsman",
+                    "label_de": "Ombudsman",
+                }
+            ]
+        },
+    )
 
     code: Annotated[
         str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z0-9_]{2,40}$")

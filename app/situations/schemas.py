@@ -75,6 +75,18 @@ class SituationUpdate(StrictModel):
     """Corrections to a situation's intake data. Severity, closure and the rest have their own
     sub-resources, so that each change keeps its reason in the history."""
 
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "age_group": "adolescent",
+                    "summary": "A resident was shouted at during the evening meal (corrected).",
+                }
+            ]
+        },
+    )
+
     opened_on: date | None = None
     intake_typology: TypologyCode | None = None
     summary: Narrative | None = Field(default=None, description=SUMMARY_HELP)
@@ -131,12 +143,39 @@ class SituationPage(BaseModel):
 
 
 class SeverityChangeCreate(StrictModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "severity": "red",
+                    "reason": "A second resident describes the same facts.",
+                    "changed_on": "2026-03-16",
+                }
+            ]
+        },
+    )
+
     severity: Severity
     reason: Note = Field(description="Why the colour changes.")
     changed_on: date | None = Field(default=None, description="Defaults to today.")
 
 
 class ReviewCreate(StrictModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "year": 2025,
+                    "typology": "M22",
+                    "reviewed_on": "2025-12-31",
+                    "note": "Still followed; requalified at the year-end review.",
+                }
+            ]
+        },
+    )
+
     year: int = Field(ge=1990, le=2200, description="The year under review.")
     typology: TypologyCode = Field(description="Closure-stage typology at the end of that year.")
     reviewed_on: date | None = Field(default=None, description="Defaults to today.")
@@ -144,6 +183,20 @@ class ReviewCreate(StrictModel):
 
 
 class ReportCreate(StrictModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "decision": "reported",
+                    "authority": "parquet",
+                    "decided_on": "2026-03-17",
+                    "details": "Report sent by the direction.",
+                }
+            ]
+        },
+    )
+
     decision: ReportDecision
     authority: ReferenceCode | None = Field(
         default=None,
@@ -158,6 +211,20 @@ class ReportCreate(StrictModel):
 
 
 class ActionCreate(StrictModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "meeting",
+                    "occurred_on": "2026-03-18",
+                    "duration_minutes": 45,
+                    "note": "Met the team leader.",
+                }
+            ]
+        },
+    )
+
     kind: ActionKind
     occurred_on: date
     duration_minutes: int = Field(ge=0, le=24 * 60)
@@ -165,12 +232,34 @@ class ActionCreate(StrictModel):
 
 
 class ClosureCreate(StrictModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "closed_on": "2026-06-30",
+                    "typology": "M21",
+                    "outcome": "Practice reviewed in team; training planned.",
+                }
+            ]
+        },
+    )
+
     closed_on: date
     typology: TypologyCode = Field(description="Closure typology.")
     outcome: Note = Field(description="How the situation ended.")
 
 
 class ReopeningCreate(StrictModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"reason": "New facts reported by the family.", "reopened_on": "2026-09-02"}
+            ]
+        },
+    )
+
     reason: Note
     reopened_on: date | None = Field(default=None, description="Defaults to today.")
 

@@ -128,6 +128,19 @@ class BaselineFigures(StrictModel):
     """A past year's published totals; give what is known, leave out what is not (a code left
     out of `intake` is unknown, not zero)."""
 
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "situations": 214,
+                    "intake": {"M1": 31, "M2": 12, "M21": 40},
+                    "groups": {"sexualised": {"intake": 25}},
+                }
+            ]
+        },
+    )
+
     situations: NonNegativeInt | None = None
     without_closure_typology: NonNegativeInt | None = None
     intake: dict[TypologyCode, NonNegativeInt] = Field(default_factory=dict)

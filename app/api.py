@@ -11,6 +11,7 @@ from app.reference.router import router as reference_router
 from app.situations.router import router as situations_router
 from app.statistics.router import router as statistics_router
 from app.typologies.router import router as typologies_router
+from app.webhooks.router import router as webhooks_router
 
 api_router = APIRouter(prefix=API_PREFIX)
 api_router.include_router(auth_router, prefix="/auth", tags=["auth"])
@@ -21,3 +22,4 @@ api_router.include_router(typologies_router, prefix="/typologies", tags=["refere
 api_router.include_router(reference_router, prefix="/reference", tags=["reference data"])
 api_router.include_router(statistics_router, prefix="/statistics", tags=["statistics"])
 api_router.include_router(audit_router, prefix="/audit-entries", tags=["audit"])
+api_router.include_router(webhooks_router, prefix="/webhooks", tags=["webhooks"])

@@ -34,6 +34,8 @@ importing = typer.Typer(help="Import from spreadsheets.", no_args_is_help=True)
 app.add_typer(importing, name="import")
 exporting = typer.Typer(help="Export to spreadsheets.", no_args_is_help=True)
 app.add_typer(exporting, name="export")
+webhooks = typer.Typer(help="Webhooks to the intranets.", no_args_is_help=True)
+app.add_typer(webhooks, name="webhooks")
 retention = typer.Typer(help="The end of the retention period.", no_args_is_help=True)
 app.add_typer(retention, name="retention")
 
@@ -345,6 +347,31 @@ def export_situations(
         finally:
             if output:
                 stream.close()
+
+
+@webhooks.command("deliver")
+def deliver_webhooks(
+    once: Annotated[bool, typer.Option("--once", help="One round, then stop.")] = False,
+    every: Annotated[float, typer.Option(help="Seconds between rounds.")] = 5.0,
+) -> None:
+    """Send the webhook deliveries that are due (the server does it too, unless
+    BIENTRAITANCE_WEBHOOKS_IN_PROCESS=false)."""
+    import time
+
+    from app.webhooks.delivery import deliver_due
+
+    settings = get_settings()
+    crypto.install(crypto.load_keyring(settings))
+    with _sessions(settings.database_url) as factory:
+        while True:
+            done = deliver_due(factory)
+            if done.delivered or done.retried or done.failed or once:
+                typer.echo(
+                    f"{done.delivered} delivered, {done.retried} to retry, {done.failed} failed"
+                )
+            if once:
+                return
+            time.sleep(every)
 
 
 @app.command("demo")

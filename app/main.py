@@ -1,5 +1,7 @@
 """The application factory."""
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -17,6 +19,7 @@ from app.core.middleware import BodySizeLimitMiddleware, RequestContextMiddlewar
 from app.core.observability import Metrics, MetricsMiddleware, configure_logging
 from app.core.observability import router as observability_router
 from app.core.openapi import document_common_problems
+from app.webhooks.delivery import deliver_webhooks_forever
 
 DESCRIPTION = """
 The case register of the bientraitance delegates: situations of suspected maltreatment or
@@ -42,8 +45,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     engine = make_engine(settings.database_url)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        deliverer = None
+        if settings.webhooks_in_process:
+            deliverer = asyncio.create_task(
+                deliver_webhooks_forever(app.state.sessionmaker, settings.webhook_poll_seconds)
+            )
         yield
+        if deliverer is not None:
+            deliverer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await deliverer
         engine.dispose()
 
     app: FastAPI = FastAPIOffline(

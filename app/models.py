@@ -20,6 +20,7 @@ from app.situations.models import (
 )
 from app.statistics.models import StatisticsBaseline
 from app.typologies.models import Typology, TypologyGroup, TypologyGroupMember
+from app.webhooks.models import WebhookDelivery, WebhookSubscription
 
 __all__ = [
     "Account",
@@ -43,5 +44,7 @@ __all__ = [
     "Typology",
     "TypologyGroup",
     "TypologyGroupMember",
+    "WebhookDelivery",
+    "WebhookSubscription",
     "YearEndReview",
 ]

@@ -183,6 +183,8 @@ def main() -> int:
         "BIENTRAITANCE_LOGIN_MAX_FAILURES": "1000000",
         "BIENTRAITANCE_LOGIN_ADDRESS_MAX_FAILURES": "1000000",
         "BIENTRAITANCE_LOG_LEVEL": "CRITICAL",
+        # Generated subscriptions name any address: send nothing to them.
+        "BIENTRAITANCE_WEBHOOKS_IN_PROCESS": "false",
         "PYTHONPATH": str(ROOT),
     }
     server = subprocess.Popen(

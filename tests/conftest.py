@@ -27,6 +27,8 @@ TEST_ENCRYPTION_KEYS = "test1:" + "A" * 43
 DATA_TABLES = [
     "audit_entries",
     "login_throttles",
+    "webhook_deliveries",
+    "webhook_subscriptions",
     "idempotency_records",
     "reopenings",
     "situation_edits",

@@ -166,6 +166,27 @@ async def _new_authority(ctx: Ctx, target: str) -> Call:
 
 
 BASELINE = {"situations": 40, "intake": {"M1": 10}}
+HOOK = {"url": "http://127.0.0.1:9/hook", "events": ["situation.created"]}
+ORGANISATION_CALLERS = {"own": "coordinator_a", "other": "coordinator_b"}
+
+
+async def _webhook(ctx: Ctx, target: str) -> int:
+    """A new subscription of the target's organisation (a random id for a missing one)."""
+    if target not in ORGANISATION_CALLERS:
+        return 987654
+    caller: Caller = getattr(ctx.world, ORGANISATION_CALLERS[target])
+    response = await ctx.client.post("/api/v1/webhooks", json=HOOK, headers=caller.headers)
+    assert response.status_code == 201, response.text
+    return int(response.json()["id"])
+
+
+async def _delete_webhook(ctx: Ctx, target: str) -> Call:
+    return Call("DELETE", f"/api/v1/webhooks/{await _webhook(ctx, target)}")
+
+
+async def _webhook_deliveries(ctx: Ctx, target: str) -> Call:
+    return Call("GET", f"/api/v1/webhooks/{await _webhook(ctx, target)}/deliveries")
+
 
 OPERATIONS: dict[tuple[str, str], Operation] = {
     ("POST", "/api/v1/auth/token"): Operation(frozenset(ROLES), _token),
@@ -299,6 +320,18 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("DELETE", "/api/v1/statistics/baselines/{year}"): Operation(
         frozenset({"admin"}), _call("DELETE", "/api/v1/statistics/baselines/2010"), 204
     ),
+    ("POST", "/api/v1/webhooks"): Operation(
+        ORGANISATION_BOUND, _call("POST", "/api/v1/webhooks", json=HOOK), 201
+    ),
+    ("GET", "/api/v1/webhooks"): Operation(
+        ORGANISATION_BOUND, _call("GET", "/api/v1/webhooks"), listing=True
+    ),
+    ("DELETE", "/api/v1/webhooks/{subscription_id}"): Operation(
+        ORGANISATION_BOUND, _delete_webhook, 204, scoped=True
+    ),
+    ("GET", "/api/v1/webhooks/{subscription_id}/deliveries"): Operation(
+        ORGANISATION_BOUND, _webhook_deliveries, scoped=True
+    ),
     ("GET", "/api/v1/audit-entries"): Operation(
         frozenset({"admin", "delegate"}), _call("GET", "/api/v1/audit-entries")
     ),
@@ -352,6 +385,9 @@ async def _setup(client: httpx.AsyncClient, world: World, operation: tuple[str, 
                 headers=world.delegate.headers,
             )
             assert response.status_code == 201, response.text
+    if operation[1].startswith("/api/v1/webhooks"):
+        for target in ORGANISATION_CALLERS:
+            await _webhook(ctx, target)
     if operation[1].endswith("/secret"):
         response = await client.post(
             "/api/v1/accounts/clients",

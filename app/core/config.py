@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=list)
     # Audited requests (reads and changes of records, statistics) an account may make a minute.
     rate_limit_per_minute: int = Field(default=600, ge=1)
+    # Webhooks: each server process sends the due deliveries every `webhook_poll_seconds`
+    # (set webhooks_in_process to false to leave it to `bientraitance webhooks deliver`).
+    webhooks_in_process: bool = True
+    webhook_poll_seconds: float = Field(default=5.0, gt=0)
     # Years a closed situation keeps its narratives and identifying details after its closure.
     retention_years: int = Field(default=10, ge=1, le=100)
     # Keys of the narratives' encryption at rest (see app/core/crypto.py).

@@ -37,6 +37,8 @@ from app.situations.models import (
     YearEndReview,
 )
 from app.situations.scoping import readable_situations
+from app.webhooks import service as webhooks
+from app.webhooks.enums import WebhookEvent
 
 # Narratives are recorded as "changed", never with their text, in the edit history and audit.
 NARRATIVE_FIELDS = frozenset({"summary"})
@@ -180,6 +182,7 @@ def create(*, session: Session, principal: Principal, data: schemas.SituationCre
         detail={"reference": reference},
     )
     session.flush()
+    webhooks.enqueue(session=session, situation=situation, event=WebhookEvent.CREATED)
     return situation
 
 
@@ -420,6 +423,16 @@ def change_severity(
         action="situation.severity_change",
         detail={"from": record.from_severity.value, "to": record.to_severity.value},
     )
+    webhooks.enqueue(
+        session=session,
+        situation=situation,
+        event=WebhookEvent.SEVERITY_CHANGED,
+        detail={
+            "from_severity": record.from_severity.value,
+            "to_severity": record.to_severity.value,
+            "changed_on": changed_on.isoformat(),
+        },
+    )
     return record, situation
 
 
@@ -491,6 +504,16 @@ def add_report(
         action="situation.report",
         detail={"decision": data.decision.value, "authority": data.authority},
     )
+    webhooks.enqueue(
+        session=session,
+        situation=situation,
+        event=WebhookEvent.REPORTED,
+        detail={
+            "decision": data.decision.value,
+            "authority": data.authority,
+            "decided_on": data.decided_on.isoformat(),
+        },
+    )
     return record, situation
 
 
@@ -557,6 +580,12 @@ def close(
         record=closure,
         action="situation.close",
         detail={"typology": data.typology},
+    )
+    webhooks.enqueue(
+        session=session,
+        situation=situation,
+        event=WebhookEvent.CLOSED,
+        detail={"closure_typology": data.typology, "closed_on": data.closed_on.isoformat()},
     )
     return closure, situation
 

@@ -1,0 +1,98 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Response
+
+from app.auth.dependencies import allow
+from app.auth.principal import Principal
+from app.auth.roles import Role
+from app.core.db import SessionDep
+from app.core.errors import problem_responses
+from app.core.http import MAX_ROW_ID
+from app.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from app.organisations.models import Organisation
+from app.webhooks import service
+from app.webhooks.enums import WebhookEvent
+from app.webhooks.models import WebhookSubscription
+from app.webhooks.schemas import (
+    DeliveryPage,
+    DeliveryRead,
+    SubscriptionCreate,
+    SubscriptionCreated,
+    SubscriptionList,
+    SubscriptionRead,
+)
+
+router = APIRouter()
+Intranet = Annotated[Principal, Depends(allow(Role.INTRANET, Role.COORDINATOR))]
+SubscriptionId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
+PROBLEMS = problem_responses(401, 403, 404, 422)
+
+
+def _read(subscription: WebhookSubscription, code: str) -> SubscriptionRead:
+    return SubscriptionRead(
+        id=subscription.id,
+        organisation=code,
+        url=subscription.url,
+        events=[WebhookEvent(e) for e in subscription.events],
+        active=subscription.active,
+        created_at=subscription.created_at,
+    )
+
+
+def _code(subscription: WebhookSubscription, session: SessionDep) -> str:
+    return session.get_one(Organisation, subscription.organisation_id).code
+
+
+@router.post(
+    "",
+    status_code=201,
+    responses=PROBLEMS,
+    summary="Subscribe your organisation's intranet to events (intranet, coordinator)",
+)
+def create_webhook(
+    data: SubscriptionCreate, session: SessionDep, principal: Intranet
+) -> SubscriptionCreated:
+    subscription, secret = service.create(session=session, principal=principal, data=data)
+    return SubscriptionCreated(
+        **_read(subscription, _code(subscription, session)).model_dump(), secret=secret
+    )
+
+
+@router.get("", responses=PROBLEMS, summary="Your organisation's webhooks")
+def list_webhooks(session: SessionDep, principal: Intranet) -> SubscriptionList:
+    items = service.list_(session=session, principal=principal)
+    return SubscriptionList(items=[_read(s, _code(s, session)) for s in items])
+
+
+@router.delete(
+    "/{subscription_id}", status_code=204, responses=PROBLEMS, summary="Remove a webhook"
+)
+def delete_webhook(
+    subscription_id: SubscriptionId, session: SessionDep, principal: Intranet
+) -> Response:
+    service.delete(session=session, principal=principal, subscription_id=subscription_id)
+    return Response(status_code=204)
+
+
+@router.get(
+    "/{subscription_id}/deliveries",
+    responses=PROBLEMS,
+    summary="A webhook's deliveries, newest first: status, attempts, last answer",
+)
+def list_deliveries(
+    subscription_id: SubscriptionId,
+    session: SessionDep,
+    principal: Intranet,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> DeliveryPage:
+    items, next_cursor = service.deliveries(
+        session=session,
+        principal=principal,
+        subscription_id=subscription_id,
+        limit=limit,
+        cursor=cursor,
+    )
+    return DeliveryPage(
+        items=[DeliveryRead.model_validate(d) for d in items], next_cursor=next_cursor
+    )

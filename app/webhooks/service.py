@@ -1,0 +1,155 @@
+"""Webhooks: subscriptions of an organisation's intranet, and the events they are owed.
+
+An event is queued in the transaction of the change it tells about (a durable outbox): it is
+sent if and only if the change was committed. Events carry identifiers, codes and colours, never
+a narrative.
+"""
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.audit import service as audit_service
+from app.auth.principal import Principal
+from app.auth.roles import ORGANISATION_ROLES
+from app.core.db import utcnow
+from app.core.errors import Forbidden, NotFound
+from app.core.pagination import page_by_id
+from app.organisations.models import Organisation
+from app.situations.models import Situation
+from app.webhooks.enums import WebhookEvent
+from app.webhooks.models import WebhookDelivery, WebhookSubscription
+from app.webhooks.schemas import SubscriptionCreate
+
+SECRET_BYTES = 32
+
+
+def _own_organisation(principal: Principal) -> int:
+    if principal.role not in ORGANISATION_ROLES or principal.organisation_id is None:
+        raise Forbidden("Webhooks belong to an organisation: use its intranet or coordinator.")
+    return principal.organisation_id
+
+
+def create(
+    *, session: Session, principal: Principal, data: SubscriptionCreate
+) -> tuple[WebhookSubscription, str]:
+    secret = secrets.token_urlsafe(SECRET_BYTES)
+    subscription = WebhookSubscription(
+        organisation_id=_own_organisation(principal),
+        url=str(data.url),
+        events=sorted({event.value for event in data.events}),
+        secret=secret,
+        created_by_id=principal.account_id,
+    )
+    session.add(subscription)
+    session.flush()
+    audit_service.record(
+        session=session,
+        principal=principal,
+        action="webhook.create",
+        object_type="webhook",
+        object_id=subscription.id,
+        detail={"events": subscription.events},
+    )
+    return subscription, secret
+
+
+def list_(*, session: Session, principal: Principal) -> list[WebhookSubscription]:
+    return list(
+        session.scalars(
+            select(WebhookSubscription)
+            .where(WebhookSubscription.organisation_id == _own_organisation(principal))
+            .order_by(WebhookSubscription.id)
+        )
+    )
+
+
+def get_or_404(
+    *, session: Session, principal: Principal, subscription_id: int
+) -> WebhookSubscription:
+    subscription = session.scalar(
+        select(WebhookSubscription).where(
+            WebhookSubscription.id == subscription_id,
+            WebhookSubscription.organisation_id == _own_organisation(principal),
+        )
+    )
+    if subscription is None:
+        raise NotFound("No webhook has this id.")
+    return subscription
+
+
+def delete(*, session: Session, principal: Principal, subscription_id: int) -> None:
+    subscription = get_or_404(session=session, principal=principal, subscription_id=subscription_id)
+    session.delete(subscription)
+    audit_service.record(
+        session=session,
+        principal=principal,
+        action="webhook.delete",
+        object_type="webhook",
+        object_id=subscription_id,
+    )
+
+
+def deliveries(
+    *,
+    session: Session,
+    principal: Principal,
+    subscription_id: int,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[WebhookDelivery], str | None]:
+    """The delivery log, newest first."""
+    get_or_404(session=session, principal=principal, subscription_id=subscription_id)
+    return page_by_id(
+        session=session,
+        statement=select(WebhookDelivery).where(WebhookDelivery.subscription_id == subscription_id),
+        id_column=WebhookDelivery.id,
+        limit=limit,
+        cursor=cursor,
+        newest_first=True,
+    )
+
+
+def enqueue(
+    *,
+    session: Session,
+    situation: Situation,
+    event: WebhookEvent,
+    detail: dict[str, Any] | None = None,
+    occurred_at: datetime | None = None,
+) -> None:
+    """Queue `event` for every active subscription of the situation's organisation to it."""
+    subscriptions = [
+        s
+        for s in session.scalars(
+            select(WebhookSubscription).where(
+                WebhookSubscription.organisation_id == situation.organisation_id,
+                WebhookSubscription.active.is_(True),
+            )
+        )
+        if event.value in s.events
+    ]
+    if not subscriptions:
+        return
+    organisation = session.get_one(Organisation, situation.organisation_id)
+    payload = {
+        "event": event.value,
+        "occurred_at": (occurred_at or utcnow()).isoformat(),
+        "situation": {
+            "id": situation.id,
+            "reference": situation.reference,
+            "organisation": organisation.code,
+            "opened_on": situation.opened_on.isoformat(),
+            "intake_typology": situation.intake_typology,
+            "severity": situation.severity.value,
+            "status": situation.status.value,
+        },
+        **(detail or {}),
+    }
+    session.add_all(
+        WebhookDelivery(subscription_id=s.id, event=event.value, payload=payload)
+        for s in subscriptions
+    )

@@ -1,0 +1,199 @@
+"""Webhooks to an intranet: subscribed per organisation, queued with the change, signed,
+retried with backoff, logged; never a narrative."""
+
+import hashlib
+import hmac
+import json
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.core.db import utcnow
+from app.webhooks.delivery import MAX_ATTEMPTS, deliver_due
+from app.webhooks.models import WebhookDelivery
+from tests.conftest import Database
+from tests.factories import World, situation_body
+from tests.helpers import assert_problem
+
+HOOKS = "/api/v1/webhooks"
+
+
+class Receiver:
+    """An intranet's endpoint on loopback: records what it gets, answers what it is told."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[dict[str, str], bytes]] = []
+        self.answers: list[int] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.received.append((dict(self.headers.items()), body))
+                self.send_response(receiver.answers.pop(0) if receiver.answers else 200)
+                self.end_headers()
+
+            def log_message(self, *_: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    receiver = Receiver()
+    yield receiver
+    receiver.server.shutdown()
+    receiver.server.server_close()
+
+
+async def _subscribe(
+    client: httpx.AsyncClient, world: World, url: str, events: list[str]
+) -> dict[str, Any]:
+    response = await client.post(
+        HOOKS, json={"url": url, "events": events}, headers=world.intranet_a.headers
+    )
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+async def test_events_are_signed_and_carry_no_narrative(
+    client: httpx.AsyncClient,
+    world: World,
+    receiver: Receiver,
+    session_factory: sessionmaker[Session],
+) -> None:
+    hook = await _subscribe(client, world, receiver.url, ["situation.created", "situation.closed"])
+    assert hook["organisation"] == world.org_a
+    secret = hook["secret"]
+    listed = (await client.get(HOOKS, headers=world.intranet_a.headers)).json()["items"]
+    assert "secret" not in listed[0]  # shown once
+
+    body = situation_body(summary="Never sent to an intranet.")
+    mine = (
+        await client.post("/api/v1/situations", json=body, headers=world.delegate.headers)
+    ).json()
+    # Another organisation's situation, and an event not subscribed to: nothing queued.
+    await client.post(
+        "/api/v1/situations",
+        json=situation_body(organisation=world.org_b),
+        headers=world.delegate.headers,
+    )
+    await client.post(
+        f"/api/v1/situations/{mine['id']}/severity-changes",
+        json={"severity": "green", "reason": "Reassessed."},
+        headers=world.delegate.headers,
+    )
+    done = deliver_due(session_factory)
+    assert (done.delivered, done.retried, done.failed) == (1, 0, 0)
+    assert len(receiver.received) == 1
+    headers, raw = receiver.received[0]
+    assert headers["X-Bientraitance-Event"] == "situation.created"
+    timestamp, signature = (
+        part.split("=", 1)[1] for part in headers["X-Bientraitance-Signature"].split(",")
+    )
+    expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + raw, hashlib.sha256).hexdigest()
+    assert hmac.compare_digest(signature, expected)
+    payload = json.loads(raw)
+    assert payload["event"] == "situation.created"
+    assert payload["situation"]["reference"] == mine["reference"]
+    assert payload["situation"]["organisation"] == world.org_a
+    assert "Never sent" not in raw.decode()
+    assert "summary" not in payload["situation"]
+
+    closed = await client.post(
+        f"/api/v1/situations/{mine['id']}/closure",
+        json={"closed_on": "2026-03-20", "typology": "M21", "outcome": "Settled, privately."},
+        headers=world.delegate.headers,
+    )
+    assert closed.status_code == 201
+    deliver_due(session_factory)
+    payload = json.loads(receiver.received[1][1])
+    assert (payload["event"], payload["closure_typology"]) == ("situation.closed", "M21")
+    assert "privately" not in receiver.received[1][1].decode()
+
+    log = await client.get(f"{HOOKS}/{hook['id']}/deliveries", headers=world.coordinator_a.headers)
+    assert [(d["event"], d["status"], d["attempts"]) for d in log.json()["items"]] == [
+        ("situation.closed", "delivered", 1),
+        ("situation.created", "delivered", 1),
+    ]
+
+
+async def test_retried_with_backoff_then_given_up(
+    client: httpx.AsyncClient,
+    world: World,
+    receiver: Receiver,
+    session_factory: sessionmaker[Session],
+    db: Database,
+) -> None:
+    await _subscribe(client, world, receiver.url, ["situation.created"])
+    await client.post("/api/v1/situations", json=situation_body(), headers=world.delegate.headers)
+    receiver.answers = [503]
+    now = utcnow()
+    assert deliver_due(session_factory, now=now).retried == 1
+    delivery = db.scalar(select(WebhookDelivery))
+    assert delivery.next_attempt_at == now + timedelta(seconds=30)
+    assert delivery.last_status_code == 503
+    # Not due before its time; delivered when it is.
+    assert deliver_due(session_factory, now=now + timedelta(seconds=29)).retried == 0
+    assert deliver_due(session_factory, now=now + timedelta(seconds=31)).delivered == 1
+    assert len(receiver.received) == 2
+    assert (
+        receiver.received[0][0]["X-Bientraitance-Delivery"]
+        == receiver.received[1][0]["X-Bientraitance-Delivery"]
+    )
+
+    # A receiver that never answers well: given up after the last attempt.
+    await client.post("/api/v1/situations", json=situation_body(), headers=world.delegate.headers)
+    receiver.answers = [500] * MAX_ATTEMPTS
+    moment = now
+    for _ in range(MAX_ATTEMPTS):
+        moment += timedelta(hours=7)
+        deliver_due(session_factory, now=moment)
+    statuses = sorted(d.status for d in db.all(select(WebhookDelivery)))
+    assert statuses == ["delivered", "failed"]
+
+
+async def test_nothing_queued_for_a_refused_change(
+    client: httpx.AsyncClient, world: World, receiver: Receiver, db: Database
+) -> None:
+    await _subscribe(client, world, receiver.url, ["situation.created"])
+    refused = await client.post(
+        "/api/v1/situations",
+        json=situation_body(intake_typology="M99"),
+        headers=world.delegate.headers,
+    )
+    assert refused.status_code == 422
+    assert db.count(WebhookDelivery) == 0
+
+
+async def test_subscriptions_belong_to_their_organisation(
+    client: httpx.AsyncClient, world: World, receiver: Receiver
+) -> None:
+    hook = await _subscribe(client, world, receiver.url, ["situation.created"])
+    other = world.coordinator_b.headers
+    assert (await client.get(HOOKS, headers=other)).json()["items"] == []
+    for method, suffix in (("DELETE", ""), ("GET", "/deliveries")):
+        theirs = await client.request(method, f"{HOOKS}/{hook['id']}{suffix}", headers=other)
+        missing = await client.request(method, f"{HOOKS}/999999{suffix}", headers=other)
+        assert_problem(theirs, 404)
+        assert theirs.json()["detail"] == missing.json()["detail"]
+    for caller in (world.delegate, world.admin, world.reporter):
+        assert_problem(await client.get(HOOKS, headers=caller.headers), 403)
+    bad = await client.post(
+        HOOKS,
+        json={"url": "ftp://example.org/x", "events": ["situation.created"]},
+        headers=world.intranet_a.headers,
+    )
+    assert_problem(bad, 422, field="url")
+    deleted = await client.delete(f"{HOOKS}/{hook['id']}", headers=world.intranet_a.headers)
+    assert deleted.status_code == 204

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.orm import Session, sessionmaker
 
+from app import models as _every_model  # noqa: F401  (all tables known to the mappers)
 from app.auth import service as auth_service
 from app.auth.models import Account
 from app.auth.principal import Principal

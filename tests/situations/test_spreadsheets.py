@@ -2,6 +2,9 @@
 
 import csv
 import io
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -147,3 +150,26 @@ def test_export_within_reach(cli_env: None, world: World, db: Database, tmp_path
     assert "Cris pendant" not in output.read_text()
     exports = db.all(select(AuditEntry.detail).where(AuditEntry.action == "situation.export"))
     assert exports == [{"situations": 2}]
+
+
+def test_from_a_fresh_process(
+    database_url: str, world: World, db: Database, tmp_path: Path
+) -> None:
+    """As a person runs it: the command in a process of its own (that knows only what the
+    command imports)."""
+    path = _csv(tmp_path / "2026.csv", GOOD)
+    env = {
+        **os.environ,
+        "BIENTRAITANCE_DATABASE_URL": database_url,
+        "BIENTRAITANCE_ENCRYPTION_KEYS": TEST_ENCRYPTION_KEYS,
+    }
+    command = [
+        sys.executable,
+        "-c",
+        "import sys; from app.cli import main; sys.argv[0] = 'bientraitance'; main()",
+        *("import", "situations", str(path), "--as", world.delegate.username),
+    ]
+    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "3 situations imported" in result.stdout
+    assert db.count(Situation) == 3

@@ -1,6 +1,8 @@
 """The `bientraitance` console command."""
 
+import os
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -77,10 +79,13 @@ def serve(
     """Migrate the database, then serve the API."""
     import uvicorn
 
-    from app.core.observability import uvicorn_log_config
+    from app.core.observability import MULTIPROCESS_DIRECTORY, uvicorn_log_config
 
     settings = get_settings()
     upgrade_to_head(settings.database_url)
+    if workers > 1 and not os.environ.get(MULTIPROCESS_DIRECTORY):
+        # The workers add up their metrics in files there (Prometheus' multiprocess mode).
+        os.environ[MULTIPROCESS_DIRECTORY] = tempfile.mkdtemp(prefix="bientraitance-metrics-")
     uvicorn.run(
         "app.asgi:app",
         host=host,

@@ -25,9 +25,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
-def workers(database_url: str, world: World) -> Iterator[list[str]]:
+def workers(database_url: str, world: World, tmp_path: Path) -> Iterator[list[str]]:
     env = {
         **os.environ,
+        # As `bientraitance serve --workers 2` sets it: the workers add up their metrics.
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path),
         "BIENTRAITANCE_DATABASE_URL": database_url,
         "BIENTRAITANCE_SECRET_KEY": TEST_SECRET_KEY,
         "BIENTRAITANCE_ENCRYPTION_KEYS": TEST_ENCRYPTION_KEYS,
@@ -106,6 +108,17 @@ async def test_references_idempotency_and_lockouts_hold_across_workers(
         for client in clients:
             locked = await client.post("/api/v1/auth/token", data={**form, "password": PASSWORD})
             assert locked.status_code == 429
+        # Either worker's metrics page counts the requests both answered.
+        for client in clients:
+            page = (await client.get("/metrics")).text
+            counted = next(
+                line
+                for line in page.splitlines()
+                if line.startswith("bientraitance_http_requests_total")
+                and 'route="/api/v1/situations"' in line
+                and 'status="201"' in line
+            )
+            assert float(counted.rsplit(" ", 1)[1]) >= 31
     finally:
         for client in clients:
             await client.aclose()

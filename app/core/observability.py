@@ -8,6 +8,7 @@
 """
 
 import logging
+import os
 import time
 from typing import Any
 
@@ -16,6 +17,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.multiprocess import MultiProcessCollector
 from pythonjsonlogger.json import JsonFormatter
 from sqlalchemy import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -24,6 +26,7 @@ from app.core.context import current_request_id
 from app.core.migrate import alembic_config
 from app.situations.enums import Severity
 
+MULTIPROCESS_DIRECTORY = "PROMETHEUS_MULTIPROC_DIR"
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s"
 
 
@@ -106,7 +109,18 @@ class Metrics:
             "Situations open now, by colour.",
             ["severity"],
             registry=self.registry,
+            # With several workers: the value the last scraped worker read from the database.
+            multiprocess_mode="mostrecent",
         )
+
+    def exposition(self) -> bytes:
+        """The page: this process's metrics, or every worker's added up when the server runs
+        several (PROMETHEUS_MULTIPROC_DIR, set by `bientraitance serve --workers N`)."""
+        if os.environ.get(MULTIPROCESS_DIRECTORY):
+            registry = CollectorRegistry()
+            MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+            return generate_latest(registry)
+        return generate_latest(self.registry)
 
 
 class MetricsMiddleware:
@@ -200,4 +214,4 @@ def metrics(request: Request) -> Response:
     )
     for severity in Severity:
         state.open_situations.labels(severity.value).set(counts.get(severity.value, 0))
-    return Response(generate_latest(state.registry), media_type=CONTENT_TYPE_LATEST)
+    return Response(state.exposition(), media_type=CONTENT_TYPE_LATEST)

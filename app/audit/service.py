@@ -104,15 +104,15 @@ def accesses(
     )
 
 
-def recent_entries(
-    *, session: Session, account_id: int, since: datetime, newest: int
-) -> list[datetime]:
-    """When an account's entries since a time were written, at most the `newest` of them."""
-    return list(
-        session.scalars(
-            select(AuditEntry.occurred_at)
-            .where(AuditEntry.account_id == account_id, AuditEntry.occurred_at >= since)
-            .order_by(AuditEntry.occurred_at.desc())
-            .limit(newest)
-        )
+def nth_newest_since(
+    *, session: Session, account_id: int, since: datetime, n: int
+) -> datetime | None:
+    """When the account's n-th newest entry since a time was written; None if it has fewer.
+    One row comes back, however busy the account (the index does the counting)."""
+    return session.scalar(
+        select(AuditEntry.occurred_at)
+        .where(AuditEntry.account_id == account_id, AuditEntry.occurred_at >= since)
+        .order_by(AuditEntry.occurred_at.desc())
+        .limit(1)
+        .offset(n - 1)
     )

@@ -81,12 +81,12 @@ def _limit_rate(*, session: Session, settings: Settings, account_id: int) -> Non
     the audit trail: shared by every worker, and nothing more to write."""
     now = utcnow()
     limit = settings.rate_limit_per_minute
-    recent = audit_service.recent_entries(
-        session=session, account_id=account_id, since=now - RATE_WINDOW, newest=limit
+    oldest_counted = audit_service.nth_newest_since(
+        session=session, account_id=account_id, since=now - RATE_WINDOW, n=limit
     )
-    if len(recent) >= limit:
+    if oldest_counted is not None:
         # The oldest of the last `limit` requests leaves the window first.
-        retry_after = max(1, math.ceil((recent[-1] + RATE_WINDOW - now).total_seconds()))
+        retry_after = max(1, math.ceil((oldest_counted + RATE_WINDOW - now).total_seconds()))
         raise TooManyRequests(
             f"More than {limit} requests a minute for this account: slow down.",
             retry_after=retry_after,

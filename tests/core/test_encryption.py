@@ -3,6 +3,8 @@ altered or moved values refused, keys rotated."""
 
 import logging
 import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -75,10 +77,19 @@ async def _write_everywhere(client: httpx.AsyncClient, world: World, secret: str
 def _stored_text(engine: Engine, database_url: str) -> bytes:
     """Everything the database holds, as it holds it."""
     if database_url.startswith("sqlite"):
-        engine.dispose()  # nothing held back in a connection's cache
         main = Path(database_url.removeprefix("sqlite:///"))
-        files = [main, main.with_name(main.name + "-wal")]
-        return b"".join(f.read_bytes() for f in files if f.exists())
+        files = [str(f) for f in (main, main.with_name(main.name + "-wal")) if f.exists()]
+        # Read by another process: closing a database file that this process also has open
+        # through SQLite would drop SQLite's POSIX locks on it (they belong to the process),
+        # and another process could then delete the WAL under our connections.
+        reader = (
+            "import sys\n"
+            "for name in sys.argv[1:]:\n"
+            "    sys.stdout.buffer.write(open(name, 'rb').read())"
+        )
+        return subprocess.run(
+            [sys.executable, "-c", reader, *files], capture_output=True, check=True
+        ).stdout
     with engine.connect() as connection:
         tables = [t.name for t in Base.metadata.sorted_tables]
         rows = [

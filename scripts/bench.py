@@ -21,9 +21,7 @@ import argparse
 import os
 import random
 import secrets
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -42,15 +40,18 @@ from pydantic import BaseModel
 from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
 
-import app.models  # noqa: F401  (every table known to the metadata, for the bare app too)
-from app.auth import service as auth_service
-from app.auth.roles import Role
-from app.core import crypto
-from app.core.config import Settings
-from app.core.db import make_engine, make_sessionmaker
-from app.core.migrate import rebuild
-from app.organisations.models import Organisation
-from app.situations.models import (
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run as a script: the project's packages, `scripts` included
+
+import app.models  # noqa: E402, F401  (every table known to the metadata, for the bare app too)
+from app.auth import service as auth_service  # noqa: E402
+from app.auth.roles import Role  # noqa: E402
+from app.core import crypto  # noqa: E402
+from app.core.config import Settings  # noqa: E402
+from app.core.db import make_engine, make_sessionmaker  # noqa: E402
+from app.core.migrate import rebuild  # noqa: E402
+from app.organisations.models import Organisation  # noqa: E402
+from app.situations.models import (  # noqa: E402
     AuthorityReport,
     Closure,
     ReferenceCounter,
@@ -58,8 +59,8 @@ from app.situations.models import (
     Situation,
     YearEndReview,
 )
+from scripts import live  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
 SECRET_KEY = "bench-" + "k" * 40
 ENCRYPTION_KEYS = crypto.new_key_entry()  # the narratives are encrypted, as in service
 CODES = [f"M{n}" for n in range(1, 25)]
@@ -368,54 +369,27 @@ def _flush(session: Session, rows: dict[str, list[dict[str, Any]]]) -> None:
 # Measuring
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @contextmanager
 def server(url: str, target: str, factory: bool = False) -> Iterator[str]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "BIENTRAITANCE_DATABASE_URL": url,
-        "BIENTRAITANCE_SECRET_KEY": SECRET_KEY,
-        "BIENTRAITANCE_ENCRYPTION_KEYS": ENCRYPTION_KEYS,
-        # Checked on every request as in service, but set above what the benchmark sends.
-        "BIENTRAITANCE_RATE_LIMIT_PER_MINUTE": "10000000",
-        "BIENTRAITANCE_LOG_LEVEL": "WARNING",
-        "PYTHONPATH": str(ROOT),
-    }
-    arguments = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        target,
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-    ]
-    if factory:
-        arguments.append("--factory")
-    process = subprocess.Popen(arguments, env=env, cwd=ROOT)
-    base = f"http://127.0.0.1:{port}"
+    port = live.free_port()
+    process = live.start(
+        port,
+        {
+            "BIENTRAITANCE_DATABASE_URL": url,
+            "BIENTRAITANCE_SECRET_KEY": SECRET_KEY,
+            "BIENTRAITANCE_ENCRYPTION_KEYS": ENCRYPTION_KEYS,
+            # Checked on every request as in service, but set above what the benchmark sends.
+            "BIENTRAITANCE_RATE_LIMIT_PER_MINUTE": "10000000",
+            "BIENTRAITANCE_LOG_LEVEL": "WARNING",
+        },
+        target=target,
+        factory=factory,
+        ready_path="/docs" if factory else "/healthz",
+    )
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                httpx.get(
-                    f"{base}/api/v1/openapi.json" if not factory else f"{base}/docs", timeout=1
-                )
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        yield base
+        yield f"http://127.0.0.1:{port}"
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        live.stop(process)
 
 
 def timings(call: Callable[[], Any], repeat: int) -> tuple[float, float]:

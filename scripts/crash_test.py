@@ -18,10 +18,8 @@ The target over 20 runs: 0 lost, 0 duplicates, integrity ok. The database is emp
 """
 
 import argparse
-import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -48,6 +46,7 @@ from app.core.db import make_engine, make_sessionmaker  # noqa: E402
 from app.core.migrate import rebuild  # noqa: E402
 from app.organisations.models import Organisation  # noqa: E402
 from app.situations.models import Situation  # noqa: E402
+from scripts import live  # noqa: E402
 
 SECRET_KEY = "crash-test-" + "k" * 40
 ENCRYPTION_KEYS = crypto.new_key_entry()
@@ -67,39 +66,17 @@ class Tally:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "BIENTRAITANCE_DATABASE_URL": url,
-        "BIENTRAITANCE_SECRET_KEY": SECRET_KEY,
-        "BIENTRAITANCE_ENCRYPTION_KEYS": ENCRYPTION_KEYS,
-        "BIENTRAITANCE_RATE_LIMIT_PER_MINUTE": "1000000",
-        "BIENTRAITANCE_LOG_LEVEL": "CRITICAL",
-        "PYTHONPATH": str(ROOT),
-    }
-    process = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "uvicorn", "app.asgi:app", "--port", str(port)),
-            *("--log-level", "critical", "--no-access-log"),
-        ],
-        env=env,
-        cwd=ROOT,
+    return live.start(
+        port,
+        {
+            "BIENTRAITANCE_DATABASE_URL": url,
+            "BIENTRAITANCE_SECRET_KEY": SECRET_KEY,
+            "BIENTRAITANCE_ENCRYPTION_KEYS": ENCRYPTION_KEYS,
+            "BIENTRAITANCE_RATE_LIMIT_PER_MINUTE": "1000000",
+            "BIENTRAITANCE_LOG_LEVEL": "CRITICAL",
+        },
     )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/api/v1/openapi.json", timeout=1)
-            return process
-        except httpx.TransportError:
-            time.sleep(0.05)
-    process.kill()
-    raise RuntimeError("the server did not start")
 
 
 def prepare(url: str) -> None:
@@ -145,7 +122,7 @@ def send(client: httpx.Client, headers: dict[str, str], item: Sent) -> bool:
 
 def one_run(url: str, tally: Tally, rng: random.Random, run: int, clients: int) -> int:
     """Write until the server is killed; restart; retry. Returns how many were unacknowledged."""
-    port = free_port()
+    port = live.free_port()
     base = f"http://127.0.0.1:{port}"
     process = start_server(url, port)
     headers = {"Authorization": f"Bearer {token(base)}"}

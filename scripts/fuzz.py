@@ -16,12 +16,10 @@ The database given is emptied first.
 
 import argparse
 import json
-import os
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +34,7 @@ from app.core import crypto  # noqa: E402
 from app.core.db import make_engine, make_sessionmaker  # noqa: E402
 from app.core.migrate import rebuild  # noqa: E402
 from app.organisations.models import Organisation, Site  # noqa: E402
-from scripts.crash_test import free_port  # noqa: E402
+from scripts import live  # noqa: E402
 
 SECRET_KEY = "fuzz-" + "k" * 40
 ENCRYPTION_KEYS = crypto.new_key_entry()
@@ -172,39 +170,24 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="fuzz-"))
     url = args.database_url or f"sqlite:///{workdir}/fuzz.db"
     credentials = prepare(url)
-    port = free_port()
+    port = live.free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "BIENTRAITANCE_DATABASE_URL": url,
-        "BIENTRAITANCE_SECRET_KEY": SECRET_KEY,
-        "BIENTRAITANCE_ENCRYPTION_KEYS": ENCRYPTION_KEYS,
-        "BIENTRAITANCE_RATE_LIMIT_PER_MINUTE": "1000000",
-        "BIENTRAITANCE_LOGIN_MAX_FAILURES": "1000000",
-        "BIENTRAITANCE_LOGIN_ADDRESS_MAX_FAILURES": "1000000",
-        "BIENTRAITANCE_LOG_LEVEL": "CRITICAL",
-        # Generated subscriptions name any address: send nothing to them.
-        "BIENTRAITANCE_WEBHOOKS_IN_PROCESS": "false",
-        "PYTHONPATH": str(ROOT),
-    }
-    server = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "uvicorn", "app.asgi:app", "--port", str(port)),
-            *("--log-level", "critical", "--no-access-log"),
-        ],
-        env=env,
+    server = live.start(
+        port,
+        {
+            "BIENTRAITANCE_DATABASE_URL": url,
+            "BIENTRAITANCE_SECRET_KEY": SECRET_KEY,
+            "BIENTRAITANCE_ENCRYPTION_KEYS": ENCRYPTION_KEYS,
+            "BIENTRAITANCE_RATE_LIMIT_PER_MINUTE": "1000000",
+            "BIENTRAITANCE_LOGIN_MAX_FAILURES": "1000000",
+            "BIENTRAITANCE_LOGIN_ADDRESS_MAX_FAILURES": "1000000",
+            "BIENTRAITANCE_LOG_LEVEL": "CRITICAL",
+            # Generated subscriptions name any address: send nothing to them.
+            "BIENTRAITANCE_WEBHOOKS_IN_PROCESS": "false",
+        },
         cwd=workdir,
     )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{base}/api/v1/openapi.json", timeout=1).raise_for_status()
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
         tokens = {role: token(base, *credentials[role]) for role in credentials}
         seed_situations(base, tokens["delegate"])
         print(f"schemathesis on {url.split(':')[0]}, {args.max_examples} examples an operation")
@@ -220,8 +203,7 @@ def main() -> int:
         print(f"server errors and schema violations: {total_failures}")
         return 0 if total_failures == 0 else 1
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        live.stop(server)
 
 
 if __name__ == "__main__":

@@ -4,10 +4,7 @@ Two servers (separate processes, as uvicorn's workers or two hosts behind a load
 be) run on the test database; requests alternate between them."""
 
 import asyncio
-import os
 import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from app.situations.models import Situation
-from scripts.crash_test import free_port
+from scripts import live
 from tests.conftest import TEST_ENCRYPTION_KEYS, TEST_SECRET_KEY, Database
 from tests.factories import PASSWORD, World, situation_body
 
@@ -26,8 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture
 def workers(database_url: str, world: World, tmp_path: Path) -> Iterator[list[str]]:
-    env = {
-        **os.environ,
+    settings = {
         # As `bientraitance serve --workers 2` sets it: the workers add up their metrics.
         "PROMETHEUS_MULTIPROC_DIR": str(tmp_path),
         "BIENTRAITANCE_DATABASE_URL": database_url,
@@ -36,34 +32,16 @@ def workers(database_url: str, world: World, tmp_path: Path) -> Iterator[list[st
         "BIENTRAITANCE_LOGIN_MAX_FAILURES": "4",
         "BIENTRAITANCE_LOG_LEVEL": "WARNING",
     }
-    ports = [free_port(), free_port()]
-    processes = [
-        subprocess.Popen(
-            [
-                *(sys.executable, "-m", "uvicorn", "app.asgi:app", "--port", str(port)),
-                *("--log-level", "warning", "--no-access-log"),
-            ],
-            env=env,
-            cwd=ROOT,
-        )
-        for port in ports
-    ]
+    ports = [live.free_port(), live.free_port()]
+    processes: list[subprocess.Popen[bytes]] = []
     bases = [f"http://127.0.0.1:{port}" for port in ports]
     try:
-        for base in bases:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    httpx.get(f"{base}/healthz", timeout=1).raise_for_status()
-                    break
-                except httpx.TransportError:
-                    assert time.monotonic() < deadline, "a worker did not start"
-                    time.sleep(0.1)
+        for port in ports:
+            processes.append(live.start(port, settings))
         yield bases
     finally:
         for process in processes:
-            process.terminate()
-            process.wait(timeout=30)
+            live.stop(process)
 
 
 async def test_references_idempotency_and_lockouts_hold_across_workers(

@@ -6,6 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.crypto import EncryptedText
 from app.core.db import Base, str_enum, utcnow
+from app.organisations.models import Organisation
 from app.webhooks.enums import DeliveryStatus
 
 
@@ -23,6 +24,8 @@ class WebhookSubscription(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
 
 
 class WebhookDelivery(Base):

@@ -9,7 +9,6 @@ from app.core.db import SessionDep
 from app.core.errors import problem_responses
 from app.core.http import MAX_ROW_ID
 from app.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
-from app.organisations.models import Organisation
 from app.webhooks import service
 from app.webhooks.enums import WebhookEvent
 from app.webhooks.models import WebhookSubscription
@@ -28,19 +27,15 @@ SubscriptionId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 PROBLEMS = problem_responses(401, 403, 404, 422)
 
 
-def _read(subscription: WebhookSubscription, code: str) -> SubscriptionRead:
+def _read(subscription: WebhookSubscription) -> SubscriptionRead:
     return SubscriptionRead(
         id=subscription.id,
-        organisation=code,
+        organisation=subscription.organisation.code,
         url=subscription.url,
         events=[WebhookEvent(e) for e in subscription.events],
         active=subscription.active,
         created_at=subscription.created_at,
     )
-
-
-def _code(subscription: WebhookSubscription, session: SessionDep) -> str:
-    return session.get_one(Organisation, subscription.organisation_id).code
 
 
 @router.post(
@@ -53,15 +48,13 @@ def create_webhook(
     data: SubscriptionCreate, session: SessionDep, principal: Intranet
 ) -> SubscriptionCreated:
     subscription, secret = service.create(session=session, principal=principal, data=data)
-    return SubscriptionCreated(
-        **_read(subscription, _code(subscription, session)).model_dump(), secret=secret
-    )
+    return SubscriptionCreated(**_read(subscription).model_dump(), secret=secret)
 
 
 @router.get("", responses=PROBLEMS, summary="Your organisation's webhooks")
 def list_webhooks(session: SessionDep, principal: Intranet) -> SubscriptionList:
     items = service.list_(session=session, principal=principal)
-    return SubscriptionList(items=[_read(s, _code(s, session)) for s in items])
+    return SubscriptionList(items=[_read(s) for s in items])
 
 
 @router.delete(

@@ -46,6 +46,7 @@ def create(
     )
     session.add(subscription)
     session.flush()
+    session.refresh(subscription, ["organisation"])
     audit_service.record(
         session=session,
         principal=principal,

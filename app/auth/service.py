@@ -31,6 +31,7 @@ class InvalidGrant(AppError):
     status_code = 400
     slug = "invalid-grant"
     title = "Invalid credentials"
+    keeps_changes = True  # the failed login is counted
 
     def __init__(self, detail: str = "The credentials are not valid.") -> None:
         super().__init__(detail, extra={"error": "invalid_grant"})
@@ -40,6 +41,7 @@ class InvalidClient(AppError):
     status_code = 401
     slug = "invalid-client"
     title = "Invalid client credentials"
+    keeps_changes = True  # the failed login is counted
 
     def __init__(self, detail: str = "The client credentials are not valid.") -> None:
         super().__init__(
@@ -130,8 +132,7 @@ def token_for(
     valid = security.verify_secret(account.secret_hash if account else None, secret)
     if account is None or not valid or not account.active:
         throttle.record_failure(session=session, settings=settings, name=name, address=address)
-        session.commit()  # the failure counts, although the request fails
-        raise refused()
+        raise refused()  # which keeps the count (see AppError.keeps_changes)
     throttle.clear(session=session, name=name)
     return _issue(session=session, settings=settings, account=account)
 

@@ -16,6 +16,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from app.core.errors import AppError
+
 # Connections per process to a server database (PostgreSQL).
 POOL_SIZE = 10
 POOL_OVERFLOW = 10
@@ -160,9 +162,10 @@ async def get_session(
     session = factory()
     try:
         yield session
-    except BaseException:
+    except BaseException as exc:
+        keep = isinstance(exc, AppError) and exc.keeps_changes
         with anyio.CancelScope(shield=True):
-            await run_in_threadpool(_close, session, commit=False)
+            await run_in_threadpool(_close, session, commit=keep)
         raise
     with anyio.CancelScope(shield=True):
         if session.in_transaction():

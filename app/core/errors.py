@@ -54,6 +54,9 @@ class AppError(Exception):
     status_code = 500
     slug = "internal-error"
     title = "Internal error"
+    # True for a refusal that must still keep what the request wrote before it (a failed
+    # login's count): the request's transaction is committed, not rolled back.
+    keeps_changes = False
 
     def __init__(
         self,

@@ -74,7 +74,6 @@ def execute(
 ) -> Response:
     if key is None:
         result = produce()
-        session.commit()  # here, in the endpoint's thread: no further trip to commit it
         return JSONResponse(
             result.body.model_dump(mode="json"), status_code=status_code, headers=result.headers
         )
@@ -124,7 +123,6 @@ def execute(
     record.status_code = status_code
     record.body = body
     record.headers = result.headers
-    session.commit()
     return Response(
         body, status_code=status_code, headers=result.headers, media_type="application/json"
     )

@@ -18,7 +18,6 @@ from app.auth.roles import ORGANISATION_ROLES
 from app.core.db import utcnow
 from app.core.errors import Forbidden, NotFound
 from app.core.pagination import page_by_id
-from app.organisations.models import Organisation
 from app.situations.models import Situation
 from app.webhooks.enums import WebhookEvent
 from app.webhooks.models import WebhookDelivery, WebhookSubscription
@@ -135,14 +134,13 @@ def enqueue(
     ]
     if not subscriptions:
         return
-    organisation = session.get_one(Organisation, situation.organisation_id)
     payload = {
         "event": event.value,
         "occurred_at": (occurred_at or utcnow()).isoformat(),
         "situation": {
             "id": situation.id,
             "reference": situation.reference,
-            "organisation": organisation.code,
+            "organisation": situation.organisation.code,
             "opened_on": situation.opened_on.isoformat(),
             "intake_typology": situation.intake_typology,
             "severity": situation.severity.value,

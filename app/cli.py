@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app import models as _every_model  # noqa: F401  (all tables known to the mappers)
 from app.auth import service as auth_service
-from app.auth.models import Account
 from app.auth.principal import Principal
 from app.auth.roles import AccountKind, Role
 from app.core import crypto
@@ -260,23 +259,12 @@ AsOption = Annotated[
 ]
 
 
-def _principal(session: Session, email: str) -> Principal:
-    from sqlalchemy import select
+WORKERS = (Role.DELEGATE, Role.COORDINATOR)
 
-    account = session.scalar(
-        select(Account).where(
-            Account.username == email.strip().lower(), Account.kind == AccountKind.PERSON
-        )
-    )
-    if (
-        account is None
-        or not account.active
-        or account.role
-        not in (
-            Role.DELEGATE,
-            Role.COORDINATOR,
-        )
-    ):
+
+def _principal(session: Session, email: str) -> Principal:
+    account = auth_service.find(session=session, kind=AccountKind.PERSON, name=email)
+    if account is None or not account.active or account.role not in WORKERS:
         typer.secho(f"error: {email} is not an active delegate or coordinator", fg="red", err=True)
         raise typer.Exit(code=1)
     return auth_service.to_principal(account)

@@ -112,6 +112,12 @@ def _issue(*, session: Session, settings: Settings, account: Account) -> tuple[s
     )
 
 
+def find(*, session: Session, kind: AccountKind, name: str) -> Account | None:
+    """A person by e-mail (any case), or a machine client by its id."""
+    username = name.strip().lower() if kind is AccountKind.PERSON else name
+    return session.scalar(select(Account).where(Account.username == username, Account.kind == kind))
+
+
 def token_for(
     *,
     session: Session,
@@ -124,10 +130,7 @@ def token_for(
     """A token for a person's e-mail and password, or a client's id and secret."""
     refused = InvalidGrant if kind is AccountKind.PERSON else InvalidClient
     throttle.check(session=session, name=name, address=address)
-    username = name.strip().lower() if kind is AccountKind.PERSON else name
-    account = session.scalar(
-        select(Account).where(Account.username == username, Account.kind == kind)
-    )
+    account = find(session=session, kind=kind, name=name)
     # Verify even when the account is unknown so that both cases take the same time.
     valid = security.verify_secret(account.secret_hash if account else None, secret)
     if account is None or not valid or not account.active:

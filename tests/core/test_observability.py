@@ -6,7 +6,6 @@ import logging
 from pathlib import Path
 
 import httpx
-import pytest
 from alembic import command
 from fastapi import FastAPI
 
@@ -106,8 +105,3 @@ async def test_logs_are_json_with_the_request_id(settings: Settings, world: Worl
     assert logged[0]["level"] == "ERROR"
     assert {"time", "level", "logger", "message"} <= set(logged[0])
     assert world.delegate.token not in stream.getvalue()
-
-
-@pytest.fixture(autouse=True)
-def _quiet() -> None:
-    logging.getLogger("app").setLevel(logging.INFO)

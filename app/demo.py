@@ -11,6 +11,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -148,6 +149,16 @@ def _one_situation(
         ),
     )
 
+    def record(action: situation_service.RecordAction, data: BaseModel) -> None:
+        """One more record on the situation, as the delegate."""
+        action(
+            session=session,
+            principal=delegate,
+            situation_id=situation.id,
+            if_match=None,
+            data=data,
+        )
+
     def later(after: date, days: int) -> date | None:
         moment = after + timedelta(days=rng.randint(1, days))
         return moment if moment <= today else None
@@ -157,12 +168,9 @@ def _one_situation(
     if severity is not Severity.RED and rng.random() < 0.15 and (changed := later(day, 30)):
         severity = Severity.RED
         day = changed
-        situation_service.change_severity(
-            session=session,
-            principal=delegate,
-            situation_id=situation.id,
-            if_match=None,
-            data=schemas.SeverityChangeCreate(
+        record(
+            situation_service.change_severity,
+            schemas.SeverityChangeCreate(
                 severity=severity, reason="Nouveaux éléments (fictif).", changed_on=day
             ),
         )
@@ -170,12 +178,9 @@ def _one_situation(
         day = decided
         decision_recorded = True
         reported = rng.random() < 0.8
-        situation_service.add_report(
-            session=session,
-            principal=delegate,
-            situation_id=situation.id,
-            if_match=None,
-            data=schemas.ReportCreate(
+        record(
+            situation_service.add_report,
+            schemas.ReportCreate(
                 decision=ReportDecision.REPORTED if reported else ReportDecision.NOT_REPORTED,
                 authority=rng.choice(AUTHORITIES) if reported else None,
                 decided_on=day,
@@ -183,12 +188,9 @@ def _one_situation(
             ),
         )
     if (acted := later(day, 20)) is not None:
-        situation_service.add_action(
-            session=session,
-            principal=delegate,
-            situation_id=situation.id,
-            if_match=None,
-            data=schemas.ActionCreate(
+        record(
+            situation_service.add_action,
+            schemas.ActionCreate(
                 kind=rng.choice(list(ActionKind)),
                 occurred_on=acted,
                 duration_minutes=rng.choice([15, 30, 45, 60, 90]),
@@ -197,12 +199,9 @@ def _one_situation(
     closing = later(day, 200) if rng.random() < 0.75 else None
     # Files still open at the end of a past year get their year-end review.
     for review_year in range(opened_on.year, (closing or today).year):
-        situation_service.add_review(
-            session=session,
-            principal=delegate,
-            situation_id=situation.id,
-            if_match=None,
-            data=schemas.ReviewCreate(
+        record(
+            situation_service.add_review,
+            schemas.ReviewCreate(
                 year=review_year,
                 typology=_requalified(rng, code),
                 reviewed_on=date(review_year, 12, 31),
@@ -210,12 +209,9 @@ def _one_situation(
         )
     # A red file closes only with its report or decision recorded (the register's rule).
     if closing is not None and (severity is not Severity.RED or decision_recorded):
-        situation_service.close(
-            session=session,
-            principal=delegate,
-            situation_id=situation.id,
-            if_match=None,
-            data=schemas.ClosureCreate(
+        record(
+            situation_service.close,
+            schemas.ClosureCreate(
                 closed_on=closing, typology=_requalified(rng, code), outcome="Clôturé (fictif)."
             ),
         )

@@ -1,5 +1,5 @@
 from datetime import date
-from typing import Annotated, Any, Protocol
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -18,7 +18,7 @@ from app.idempotency.dependencies import Idempotency, IdempotencyDep
 from app.idempotency.service import Result
 from app.situations import schemas, service
 from app.situations.enums import Severity, SituationStatus
-from app.situations.models import Situation, SituationRecord
+from app.situations.models import Situation
 
 router = APIRouter()
 
@@ -59,20 +59,8 @@ def _situation(situation: Situation) -> Result:
     )
 
 
-class RecordAction(Protocol):
-    def __call__(
-        self,
-        *,
-        session: Session,
-        principal: Principal,
-        situation_id: str,
-        if_match: str | None,
-        data: Any,
-    ) -> tuple[SituationRecord, Situation]: ...
-
-
 def _add_record(
-    action: RecordAction,
+    action: service.RecordAction,
     situation_id: str,
     data: BaseModel,
     if_match: str | None,

@@ -3,7 +3,7 @@
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Select, exists, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -68,6 +68,20 @@ class SituationFilters:
     opened_to: date | None = None
     red_without_report: bool | None = None
     reference: str | None = None
+
+
+class RecordAction(Protocol):
+    """What every sub-resource's service function takes: change_severity, add_report..."""
+
+    def __call__(
+        self,
+        *,
+        session: Session,
+        principal: Principal,
+        situation_id: str,
+        if_match: str | None,
+        data: Any,
+    ) -> tuple[SituationRecord, Situation]: ...
 
 
 def allocate_reference(*, session: Session, year: int) -> tuple[int, str]:

@@ -12,14 +12,15 @@ head (position and hash) so that it can be compared with one noted earlier.
 import hashlib
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC
-from typing import Any
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
+from typing import Any, Protocol
 
-from sqlalchemy import event, select, text
+from sqlalchemy import event, insert, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.audit.models import AuditEntry
+from app.core.db import table
 
 GENESIS = "0" * 64
 PENDING = "audit_pending"
@@ -27,7 +28,54 @@ PENDING = "audit_pending"
 _ADVISORY_LOCK_KEY = 0x61756469
 
 
-def content(entry: AuditEntry) -> bytes:
+class Sealable(Protocol):
+    """What an entry's hash covers: an `AuditEntry` read back, or a `PendingEntry`."""
+
+    @property
+    def position(self) -> int: ...
+    @property
+    def occurred_at(self) -> datetime: ...
+    @property
+    def request_id(self) -> str | None: ...
+    @property
+    def account_id(self) -> int | None: ...
+    @property
+    def role(self) -> str | None: ...
+    @property
+    def organisation_id(self) -> int | None: ...
+    @property
+    def action(self) -> str: ...
+    @property
+    def object_type(self) -> str: ...
+    @property
+    def object_id(self) -> str | None: ...
+    @property
+    def situation_id(self) -> str | None: ...
+    @property
+    def detail(self) -> dict[str, Any] | None: ...
+
+
+@dataclass(slots=True)
+class PendingEntry:
+    """An entry of this transaction, written when it commits. A plain object rather than an
+    `AuditEntry`: every request writes one, and one insert statement writes them all."""
+
+    occurred_at: datetime
+    request_id: str | None
+    account_id: int | None
+    role: str | None
+    organisation_id: int | None
+    action: str
+    object_type: str
+    object_id: str | None
+    situation_id: str | None
+    detail: dict[str, Any] | None
+    position: int = 0
+    previous_hash: str = ""
+    hash: str = ""
+
+
+def content(entry: Sealable) -> bytes:
     occurred_at = entry.occurred_at.astimezone(UTC).isoformat(timespec="microseconds")
     fields: dict[str, Any] = {
         "position": entry.position,
@@ -45,33 +93,40 @@ def content(entry: AuditEntry) -> bytes:
     return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def seal(entry: AuditEntry, previous_hash: str) -> str:
+def seal(entry: Sealable, previous_hash: str) -> str:
     return hashlib.sha256(previous_hash.encode() + b"\n" + content(entry)).hexdigest()
 
 
-def add(session: Session, entry: AuditEntry) -> None:
+def add(session: Session, entry: PendingEntry) -> None:
     """Queue an entry; it is sealed and written when the session commits."""
     session.info.setdefault(PENDING, []).append(entry)
 
 
 @event.listens_for(Session, "before_commit")
 def _seal_pending(session: Session) -> None:
-    pending: list[AuditEntry] = session.info.pop(PENDING, [])
+    pending: list[PendingEntry] = session.info.pop(PENDING, [])
     if not pending:
         return
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK_KEY})
-    head = session.execute(
-        select(AuditEntry.position, AuditEntry.hash).order_by(AuditEntry.position.desc()).limit(1)
-    ).first()
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(_ORDER_SEALING, {"key": _ADVISORY_LOCK_KEY})
+    head = connection.execute(_HEAD).first()
     position, previous = (head[0], head[1]) if head else (0, GENESIS)
     for entry in pending:
         position += 1
         entry.position = position
         entry.previous_hash = previous
         entry.hash = previous = seal(entry, previous)
-    session.add_all(pending)
-    session.flush()
+    connection.execute(
+        _WRITE, [{name: getattr(entry, name) for name in _COLUMNS} for entry in pending]
+    )
+
+
+# Built once: they run at every commit that audits something.
+_ORDER_SEALING = text("SELECT pg_advisory_xact_lock(:key)")
+_HEAD = select(AuditEntry.position, AuditEntry.hash).order_by(AuditEntry.position.desc()).limit(1)
+_WRITE = insert(table(AuditEntry))
+_COLUMNS = [field.name for field in fields(PendingEntry)]
 
 
 @event.listens_for(Session, "after_rollback")

@@ -3,14 +3,14 @@
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, ScalarSelect, Select, select
 from sqlalchemy.orm import Session
 
 from app.audit import chain
 from app.audit.models import AuditEntry
 from app.auth.principal import Principal
 from app.core.context import current_request_id
-from app.core.db import utcnow
+from app.core.db import table, utcnow
 from app.core.pagination import page_by_id
 
 
@@ -23,8 +23,8 @@ def record(
     object_id: str | int | None = None,
     situation_id: str | None = None,
     detail: dict[str, Any] | None = None,
-) -> AuditEntry:
-    entry = AuditEntry(
+) -> None:
+    entry = chain.PendingEntry(
         occurred_at=utcnow(),
         request_id=current_request_id(),
         account_id=principal.account_id if principal else None,
@@ -37,7 +37,6 @@ def record(
         detail=detail,
     )
     chain.add(session, entry)
-    return entry
 
 
 def list_(
@@ -105,14 +104,20 @@ def accesses(
 
 
 def nth_newest_since(
-    *, session: Session, account_id: int, since: datetime, n: int
-) -> datetime | None:
-    """When the account's n-th newest entry since a time was written; None if it has fewer.
-    One row comes back, however busy the account (the index does the counting)."""
-    return session.scalar(
-        select(AuditEntry.occurred_at)
-        .where(AuditEntry.account_id == account_id, AuditEntry.occurred_at >= since)
-        .order_by(AuditEntry.occurred_at.desc())
+    *,
+    account_id: ColumnElement[int],
+    since: ColumnElement[datetime],
+    skip: ColumnElement[int],
+) -> ScalarSelect[datetime]:
+    """When the account's entry that `skip` newer ones follow, since a time, was written;
+    NULL if it has fewer. One row comes back, however busy the account (the index does the
+    counting)."""
+    entries = table(AuditEntry)
+    return (
+        select(entries.c.occurred_at)
+        .where(entries.c.account_id == account_id, entries.c.occurred_at >= since)
+        .order_by(entries.c.occurred_at.desc())
         .limit(1)
-        .offset(n - 1)
+        .offset(skip)
+        .scalar_subquery()
     )

@@ -5,23 +5,24 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Select, exists, literal, select
+from sqlalchemy import Select, and_, bindparam, exists, insert, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from app.audit import service as audit_service
 from app.audit.schemas import Access, Accessor, AccessReport
 from app.auth.models import Account
 from app.auth.principal import Principal
 from app.auth.roles import ORGANISATION_ROLES
-from app.core.db import utcnow
+from app.core.db import table, utcnow
 from app.core.errors import BusinessRuleViolation, NotFound, ValidationFailed
 from app.core.etag import require_if_match
 from app.core.pagination import decode_cursor, encode_cursor
 from app.organisations import service as organisation_service
-from app.organisations.models import Organisation
+from app.organisations.models import Organisation, Site
 from app.reference import service as reference_service
+from app.reference.models import AgeGroup, RequesterKind
 from app.situations import schemas
 from app.situations.enums import ReportDecision, Severity, SituationStatus
 from app.situations.models import (
@@ -87,50 +88,84 @@ class RecordAction(Protocol):
 def allocate_reference(*, session: Session, year: int) -> tuple[int, str]:
     """Next `YYYY-NNNN` for the year, in one upsert. The counter row stays locked by it until
     commit, so concurrent creations queue on it and never get the same number."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(ReferenceCounter).values(year=year, last_value=1)
-    sequence: int = session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["year"], set_={"last_value": ReferenceCounter.last_value + 1}
-        ).returning(ReferenceCounter.last_value)
-    ).scalar_one()
+    statement = _NEXT_REFERENCE[session.get_bind().dialect.name]
+    sequence: int = session.execute(statement, {"year": year}).scalar_one()
     return sequence, f"{year}-{sequence:04d}"
+
+
+def _next_reference(insert: Any) -> Any:
+    counters = table(ReferenceCounter)
+    return (
+        insert(counters)
+        .values(year=bindparam("year"), last_value=1)
+        .on_conflict_do_update(
+            index_elements=["year"], set_={"last_value": counters.c.last_value + 1}
+        )
+        .returning(counters.c.last_value)
+    )
+
+
+_NEXT_REFERENCE = {
+    "postgresql": _next_reference(pg_insert),
+    "sqlite": _next_reference(sqlite_insert),
+}
+
+
+def _new_situation_checks() -> Select[Organisation, Site | None, bool, bool]:
+    """A new situation's organisation and site, with whether its requester kind and age group
+    exist: one statement, built once, since every creation runs it."""
+    return select(
+        Organisation,
+        Site,
+        exists().where(RequesterKind.code == bindparam("requester_kind")),
+        exists().where(AgeGroup.code == bindparam("age_group")),
+    ).outerjoin(
+        Site,
+        and_(
+            Site.id == bindparam("site_id"),
+            Site.organisation_id == Organisation.id,
+            Site.active.is_(True),
+        ),
+    )
+
+
+_NEW_IN_OWN_ORGANISATION = _new_situation_checks().where(Organisation.id == bindparam("id"))
+_NEW_IN_ORGANISATION = _new_situation_checks().where(Organisation.code == bindparam("code"))
 
 
 def _organisation_for_new(
     *, session: Session, principal: Principal, data: schemas.SituationCreate
-) -> Organisation:
-    """The organisation of a new situation, read together with the checks of the codes the
-    situation refers to: one statement, one round trip."""
+) -> tuple[Organisation, Site | None]:
+    """The organisation and site of a new situation, read together with the checks of the
+    codes the situation refers to."""
     code = data.organisation.strip().upper() if data.organisation is not None else None
+    codes = {
+        "site_id": data.site_id,
+        "requester_kind": data.requester_kind,
+        "age_group": data.age_group,
+    }
     if principal.role in ORGANISATION_ROLES:
         if principal.organisation_id is None or code not in (None, principal.organisation_code):
             raise ValidationFailed.on("organisation", "no organisation in your reach has this code")
-        chosen = Organisation.id == principal.organisation_id
+        row = session.execute(
+            _NEW_IN_OWN_ORGANISATION, {**codes, "id": principal.organisation_id}
+        ).one_or_none()
     elif code is None:
         raise ValidationFailed.on("organisation", "required")
     else:
-        chosen = Organisation.code == code
-    row = session.execute(
-        select(
-            Organisation,
-            organisation_service.site_usable(data.site_id, Organisation.id),
-            reference_service.requester_kind_known(data.requester_kind),
-            reference_service.age_group_known(data.age_group),
-        ).where(chosen)
-    ).one_or_none()
+        row = session.execute(_NEW_IN_ORGANISATION, {**codes, "code": code}).one_or_none()
     if row is None:
         raise ValidationFailed.on("organisation", "no organisation in your reach has this code")
-    organisation, site_ok, requester_kind_ok, age_group_ok = row
+    organisation, site, requester_kind_ok, age_group_ok = row
     if not organisation.active and principal.role not in ORGANISATION_ROLES:
         raise ValidationFailed.on("organisation", "this organisation is no longer active")
-    if not site_ok:
+    if data.site_id is not None and site is None:
         raise _site_refused()
     if not requester_kind_ok:
         raise _requester_kind_refused()
-    if not age_group_ok:
+    if data.age_group is not None and not age_group_ok:
         raise _age_group_refused()
-    return organisation
+    return organisation, site
 
 
 def _site_refused() -> ValidationFailed:
@@ -166,25 +201,36 @@ def _check_age_group(*, session: Session, code: str | None) -> None:
 
 def create(*, session: Session, principal: Principal, data: schemas.SituationCreate) -> Situation:
     _not_in_future("opened_on", data.opened_on)
-    organisation = _organisation_for_new(session=session, principal=principal, data=data)
+    organisation, site = _organisation_for_new(session=session, principal=principal, data=data)
     sequence, reference = allocate_reference(session=session, year=data.opened_on.year)
-    situation = Situation(
-        id=str(uuid.uuid4()),
-        reference=reference,
-        year=data.opened_on.year,
-        sequence=sequence,
-        organisation=organisation,
-        site_id=data.site_id,
-        opened_on=data.opened_on,
-        intake_typology=data.intake_typology,
-        initial_severity=data.severity,
-        severity=data.severity,
-        status=SituationStatus.OPEN,
-        requester_kind=data.requester_kind,
-        age_group=data.age_group,
-        summary=data.summary,
-        created_by_id=principal.account_id,
-    )
+    now = utcnow()
+    values = {
+        "id": str(uuid.uuid4()),
+        "reference": reference,
+        "year": data.opened_on.year,
+        "sequence": sequence,
+        "organisation_id": organisation.id,
+        "site_id": data.site_id,
+        "opened_on": data.opened_on,
+        "intake_typology": data.intake_typology,
+        "initial_severity": data.severity,
+        "severity": data.severity,
+        "status": SituationStatus.OPEN,
+        "requester_kind": data.requester_kind,
+        "age_group": data.age_group,
+        "summary": data.summary,
+        "current_closure_id": None,
+        "created_by_id": principal.account_id,
+        "created_at": now,
+        "updated_at": now,
+        "erased_at": None,
+        "version": 1,
+    }
+    # Written by one insert statement rather than the unit of work (intake is the busiest
+    # write), then handed to the session as the row it now is.
+    session.execute(_INSERT_SITUATION, values)
+    situation = Situation(**values, organisation=organisation, site=site, current_closure=None)
+    make_transient_to_detached(situation)
     session.add(situation)
     audit_service.record(
         session=session,
@@ -195,9 +241,11 @@ def create(*, session: Session, principal: Principal, data: schemas.SituationCre
         situation_id=situation.id,
         detail={"reference": reference},
     )
-    session.flush()
     webhooks.enqueue(session=session, situation=situation, event=WebhookEvent.CREATED)
     return situation
+
+
+_INSERT_SITUATION = insert(table(Situation))
 
 
 def get_or_404(

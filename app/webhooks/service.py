@@ -9,13 +9,13 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit_service
 from app.auth.principal import Principal
 from app.auth.roles import ORGANISATION_ROLES
-from app.core.db import utcnow
+from app.core.db import table, utcnow
 from app.core.errors import Forbidden, NotFound
 from app.core.pagination import page_by_id
 from app.situations.models import Situation
@@ -123,14 +123,11 @@ def enqueue(
 ) -> None:
     """Queue `event` for every active subscription of the situation's organisation to it."""
     subscriptions = [
-        s
-        for s in session.scalars(
-            select(WebhookSubscription).where(
-                WebhookSubscription.organisation_id == situation.organisation_id,
-                WebhookSubscription.active.is_(True),
-            )
+        subscription_id
+        for subscription_id, events in session.execute(
+            _ACTIVE_SUBSCRIPTIONS, {"organisation_id": situation.organisation_id}
         )
-        if event.value in s.events
+        if event.value in events
     ]
     if not subscriptions:
         return
@@ -149,6 +146,14 @@ def enqueue(
         **(detail or {}),
     }
     session.add_all(
-        WebhookDelivery(subscription_id=s.id, event=event.value, payload=payload)
-        for s in subscriptions
+        WebhookDelivery(subscription_id=subscription_id, event=event.value, payload=payload)
+        for subscription_id in subscriptions
     )
+
+
+# Built once: every change of a situation runs it.
+_subscriptions = table(WebhookSubscription)
+_ACTIVE_SUBSCRIPTIONS = select(_subscriptions.c.id, _subscriptions.c.events).where(
+    _subscriptions.c.organisation_id == bindparam("organisation_id"),
+    _subscriptions.c.active.is_(True),
+)

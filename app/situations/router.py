@@ -6,7 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from app.audit.schemas import AccessReport
-from app.auth.dependencies import allow
+from app.auth.dependencies import UnitOfWork, allow, unit_of_work
 from app.auth.principal import Principal
 from app.auth.roles import Role
 from app.core.db import SessionDep
@@ -22,7 +22,8 @@ from app.situations.models import Situation
 
 router = APIRouter()
 
-CaseWorker = Annotated[Principal, Depends(allow(Role.DELEGATE, Role.COORDINATOR, Role.INTRANET))]
+CASE_WORKERS = (Role.DELEGATE, Role.COORDINATOR, Role.INTRANET)
+CaseWorker = Annotated[Principal, Depends(allow(*CASE_WORKERS))]
 Delegate = Annotated[Principal, Depends(allow(Role.DELEGATE))]
 
 PROBLEMS = problem_responses(401, 403, 404, 409, 412, 422)
@@ -114,18 +115,22 @@ def get_accesses(
     responses=PROBLEMS,
     summary="Open a situation",
 )
-def create_situation(
+async def create_situation(
     data: schemas.SituationCreate,
-    session: SessionDep,
-    principal: CaseWorker,
+    unit: Annotated[UnitOfWork, Depends(unit_of_work(*CASE_WORKERS))],
     idempotency: IdempotencyDep,
 ) -> Response:
-    return idempotency.respond(
-        session=session,
-        principal=principal,
-        status_code=201,
-        produce=lambda: _situation(service.create(session=session, principal=principal, data=data)),
-    )
+    def create(session: Session, principal: Principal) -> Response:
+        return idempotency.respond(
+            session=session,
+            principal=principal,
+            status_code=201,
+            produce=lambda: _situation(
+                service.create(session=session, principal=principal, data=data)
+            ),
+        )
+
+    return await unit.run(create)
 
 
 @router.get("", responses=PROBLEMS, summary="List situations (no narratives), newest first")

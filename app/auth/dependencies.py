@@ -88,7 +88,8 @@ class UnitOfWork:
         async with self.turns.turn():
             # Once started, the transaction ends in its thread even if the client hangs up.
             with anyio.CancelScope(shield=True):
-                return await run_in_threadpool(self._in_thread, work)
+                result = await run_in_threadpool(self._in_thread, work)
+        return result
 
     def _in_thread(self, work: Callable[[Session, Principal], T]) -> T:
         with self.factory() as session:

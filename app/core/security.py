@@ -1,5 +1,6 @@
 """Passwords, client secrets and access tokens: the one module that hashes secrets and JWTs."""
 
+import functools
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -77,18 +78,34 @@ def create_access_token(
 
 
 def decode_access_token(*, settings: Settings, token: str) -> TokenClaims:
+    """The claims of a valid token. A token met before is not verified again (every request
+    would pay for the signature and two JSON parses): its claims are kept, and only its expiry
+    is checked again. A refused token is not kept."""
     if len(token) > MAX_TOKEN_LENGTH:
         raise InvalidToken("token too long")
+    claims = _verified(
+        token,
+        settings.secret_key.get_secret_value(),
+        settings.token_audience,
+        settings.token_issuer,
+    )
+    if claims.expires_at <= utcnow():
+        raise InvalidToken("expired")
+    return claims
+
+
+@functools.lru_cache(maxsize=4096)
+def _verified(token: str, secret: str, audience: str, issuer: str) -> TokenClaims:
     try:
         header = jwt.get_unverified_header(token)
         if header.get("alg") != TOKEN_ALGORITHM:
             raise InvalidToken("unexpected algorithm")
         claims = jwt.decode(
             token,
-            settings.secret_key.get_secret_value(),
+            secret,
             algorithms=ALLOWED_ALGORITHMS,
-            audience=settings.token_audience,
-            issuer=settings.token_issuer,
+            audience=audience,
+            issuer=issuer,
             options={
                 "require_exp": True,
                 "require_iat": True,

@@ -66,6 +66,10 @@ class Situation(Base):
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
+    @property
+    def organisation_code(self) -> str:
+        return self.organisation.code
+
 
 class SituationRecord:
     """Columns shared by every record of a situation's history."""

@@ -60,6 +60,16 @@ def _situation(situation: Situation) -> Result:
     )
 
 
+def _opened(opened: schemas.Opened) -> Result:
+    return Result(
+        body=schemas.opened_to_read(opened),
+        headers={
+            "ETag": etag(opened.version),
+            "Location": f"{API_PREFIX}/situations/{opened.id}",
+        },
+    )
+
+
 def _add_record(
     action: service.RecordAction,
     situation_id: str,
@@ -125,7 +135,7 @@ async def create_situation(
             session=session,
             principal=principal,
             status_code=201,
-            produce=lambda: _situation(
+            produce=lambda: _opened(
                 service.create(session=session, principal=principal, data=data)
             ),
         )

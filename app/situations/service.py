@@ -8,7 +8,7 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy import Select, and_, bindparam, exists, insert, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session
 
 from app.audit import service as audit_service
 from app.audit.schemas import Access, Accessor, AccessReport
@@ -111,31 +111,47 @@ _NEXT_REFERENCE = {
 }
 
 
-def _new_situation_checks() -> Select[Organisation, Site | None, bool, bool]:
+@dataclass(frozen=True, slots=True)
+class _Home:
+    """The organisation and site a new situation is filed under."""
+
+    organisation_id: int
+    organisation_code: str
+    site: schemas.SiteRef | None
+
+
+def _new_situation_checks() -> Select[int, str, bool, str | None, bool, bool]:
     """A new situation's organisation and site, with whether its requester kind and age group
     exist: one statement, built once, since every creation runs it."""
+    organisations, sites = table(Organisation), table(Site)
     return select(
-        Organisation,
-        Site,
-        exists().where(RequesterKind.code == bindparam("requester_kind")),
-        exists().where(AgeGroup.code == bindparam("age_group")),
-    ).outerjoin(
-        Site,
-        and_(
-            Site.id == bindparam("site_id"),
-            Site.organisation_id == Organisation.id,
-            Site.active.is_(True),
-        ),
+        organisations.c.id,
+        organisations.c.code,
+        organisations.c.active,
+        sites.c.name,
+        exists().where(table(RequesterKind).c.code == bindparam("requester_kind")),
+        exists().where(table(AgeGroup).c.code == bindparam("age_group")),
+    ).select_from(
+        organisations.outerjoin(
+            sites,
+            and_(
+                sites.c.id == bindparam("site_id"),
+                sites.c.organisation_id == organisations.c.id,
+                sites.c.active.is_(True),
+            ),
+        )
     )
 
 
-_NEW_IN_OWN_ORGANISATION = _new_situation_checks().where(Organisation.id == bindparam("id"))
-_NEW_IN_ORGANISATION = _new_situation_checks().where(Organisation.code == bindparam("code"))
+_NEW_IN_OWN_ORGANISATION = _new_situation_checks().where(
+    table(Organisation).c.id == bindparam("id")
+)
+_NEW_IN_ORGANISATION = _new_situation_checks().where(
+    table(Organisation).c.code == bindparam("code")
+)
 
 
-def _organisation_for_new(
-    *, session: Session, principal: Principal, data: schemas.SituationCreate
-) -> tuple[Organisation, Site | None]:
+def _home_of_new(*, session: Session, principal: Principal, data: schemas.SituationCreate) -> _Home:
     """The organisation and site of a new situation, read together with the checks of the
     codes the situation refers to."""
     code = data.organisation.strip().upper() if data.organisation is not None else None
@@ -156,16 +172,17 @@ def _organisation_for_new(
         row = session.execute(_NEW_IN_ORGANISATION, {**codes, "code": code}).one_or_none()
     if row is None:
         raise ValidationFailed.on("organisation", "no organisation in your reach has this code")
-    organisation, site, requester_kind_ok, age_group_ok = row
-    if not organisation.active and principal.role not in ORGANISATION_ROLES:
+    organisation_id, organisation_code, active, site_name, requester_kind_ok, age_group_ok = row
+    if not active and principal.role not in ORGANISATION_ROLES:
         raise ValidationFailed.on("organisation", "this organisation is no longer active")
-    if data.site_id is not None and site is None:
+    if data.site_id is not None and site_name is None:
         raise _site_refused()
     if not requester_kind_ok:
         raise _requester_kind_refused()
     if data.age_group is not None and not age_group_ok:
         raise _age_group_refused()
-    return organisation, site
+    site = schemas.SiteRef(id=data.site_id, name=site_name) if data.site_id is not None else None
+    return _Home(organisation_id, organisation_code, site)
 
 
 def _site_refused() -> ValidationFailed:
@@ -199,50 +216,64 @@ def _check_age_group(*, session: Session, code: str | None) -> None:
         raise _age_group_refused()
 
 
-def create(*, session: Session, principal: Principal, data: schemas.SituationCreate) -> Situation:
+def create(
+    *, session: Session, principal: Principal, data: schemas.SituationCreate
+) -> schemas.Opened:
+    """Intake, the busiest write: written by statements built once rather than through the
+    unit of work, and answered with what was written rather than with the row read back."""
     _not_in_future("opened_on", data.opened_on)
-    organisation, site = _organisation_for_new(session=session, principal=principal, data=data)
+    home = _home_of_new(session=session, principal=principal, data=data)
     sequence, reference = allocate_reference(session=session, year=data.opened_on.year)
-    now = utcnow()
-    values = {
-        "id": str(uuid.uuid4()),
-        "reference": reference,
-        "year": data.opened_on.year,
-        "sequence": sequence,
-        "organisation_id": organisation.id,
-        "site_id": data.site_id,
-        "opened_on": data.opened_on,
-        "intake_typology": data.intake_typology,
-        "initial_severity": data.severity,
-        "severity": data.severity,
-        "status": SituationStatus.OPEN,
-        "requester_kind": data.requester_kind,
-        "age_group": data.age_group,
-        "summary": data.summary,
-        "current_closure_id": None,
-        "created_by_id": principal.account_id,
-        "created_at": now,
-        "updated_at": now,
-        "erased_at": None,
-        "version": 1,
-    }
-    # Written by one insert statement rather than the unit of work (intake is the busiest
-    # write), then handed to the session as the row it now is.
-    session.execute(_INSERT_SITUATION, values)
-    situation = Situation(**values, organisation=organisation, site=site, current_closure=None)
-    make_transient_to_detached(situation)
-    session.add(situation)
+    opened = schemas.Opened(
+        id=str(uuid.uuid4()),
+        reference=reference,
+        organisation_id=home.organisation_id,
+        organisation_code=home.organisation_code,
+        site=home.site,
+        opened_on=data.opened_on,
+        intake_typology=data.intake_typology,
+        severity=data.severity,
+        requester_kind=data.requester_kind,
+        age_group=data.age_group,
+        summary=data.summary,
+        created_at=utcnow(),
+    )
+    session.execute(
+        _INSERT_SITUATION,
+        {
+            "id": opened.id,
+            "reference": reference,
+            "year": data.opened_on.year,
+            "sequence": sequence,
+            "organisation_id": home.organisation_id,
+            "site_id": data.site_id,
+            "opened_on": data.opened_on,
+            "intake_typology": data.intake_typology,
+            "initial_severity": data.severity,
+            "severity": data.severity,
+            "status": opened.status,
+            "requester_kind": data.requester_kind,
+            "age_group": data.age_group,
+            "summary": data.summary,
+            "current_closure_id": None,
+            "created_by_id": principal.account_id,
+            "created_at": opened.created_at,
+            "updated_at": opened.created_at,
+            "erased_at": None,
+            "version": opened.version,
+        },
+    )
     audit_service.record(
         session=session,
         principal=principal,
         action="situation.create",
         object_type="situation",
-        object_id=situation.id,
-        situation_id=situation.id,
+        object_id=opened.id,
+        situation_id=opened.id,
         detail={"reference": reference},
     )
-    webhooks.enqueue(session=session, situation=situation, event=WebhookEvent.CREATED)
-    return situation
+    webhooks.enqueue(session=session, situation=opened, event=WebhookEvent.CREATED)
+    return opened
 
 
 _INSERT_SITUATION = insert(table(Situation))

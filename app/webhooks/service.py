@@ -6,8 +6,8 @@ a narrative.
 """
 
 import secrets
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import Any, Protocol
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -18,7 +18,7 @@ from app.auth.roles import ORGANISATION_ROLES
 from app.core.db import table, utcnow
 from app.core.errors import Forbidden, NotFound
 from app.core.pagination import page_by_id
-from app.situations.models import Situation
+from app.situations.enums import Severity, SituationStatus
 from app.webhooks.enums import WebhookEvent
 from app.webhooks.models import WebhookDelivery, WebhookSubscription
 from app.webhooks.schemas import SubscriptionCreate
@@ -113,10 +113,31 @@ def deliveries(
     )
 
 
+class Facts(Protocol):
+    """What an event says of its situation: a `Situation`, or a new one as it was written."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def reference(self) -> str: ...
+    @property
+    def organisation_id(self) -> int: ...
+    @property
+    def organisation_code(self) -> str: ...
+    @property
+    def opened_on(self) -> date: ...
+    @property
+    def intake_typology(self) -> str: ...
+    @property
+    def severity(self) -> Severity: ...
+    @property
+    def status(self) -> SituationStatus: ...
+
+
 def enqueue(
     *,
     session: Session,
-    situation: Situation,
+    situation: Facts,
     event: WebhookEvent,
     detail: dict[str, Any] | None = None,
     occurred_at: datetime | None = None,
@@ -137,7 +158,7 @@ def enqueue(
         "situation": {
             "id": situation.id,
             "reference": situation.reference,
-            "organisation": situation.organisation.code,
+            "organisation": situation.organisation_code,
             "opened_on": situation.opened_on.isoformat(),
             "intake_typology": situation.intake_typology,
             "severity": situation.severity.value,

@@ -235,3 +235,13 @@ async def test_bad_tokens_are_refused(client: httpx.AsyncClient, world: World) -
 async def test_other_scheme(client: httpx.AsyncClient, world: World) -> None:
     response = await client.get(ME_URL, headers={"Authorization": f"Basic {world.delegate.token}"})
     assert_problem(response, 401)
+
+
+async def test_a_token_used_before_still_expires(client: httpx.AsyncClient, world: World) -> None:
+    """A token's verified claims are kept between requests; its expiry is still checked."""
+    token = jwt.encode(_claims(world, exp=int(time.time()) + 2), TEST_SECRET_KEY, algorithm="HS256")
+    headers = {"Authorization": f"Bearer {token}"}
+    assert (await client.get(ME_URL, headers=headers)).status_code == 200
+    assert (await client.get(ME_URL, headers=headers)).status_code == 200
+    time.sleep(2.1)
+    assert_problem(await client.get(ME_URL, headers=headers), 401)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -74,8 +74,11 @@ def execute(
 ) -> Response:
     if key is None:
         result = produce()
-        return JSONResponse(
-            result.body.model_dump(mode="json"), status_code=status_code, headers=result.headers
+        return Response(
+            result.body.model_dump_json(),
+            status_code=status_code,
+            headers=result.headers,
+            media_type="application/json",
         )
     _validate_key(key)
     request_fingerprint = request.fingerprint()
@@ -119,7 +122,7 @@ def execute(
             headers={"Retry-After": "1"},
         ) from exc
     result = produce()
-    body = json.dumps(result.body.model_dump(mode="json"), separators=(",", ":"))
+    body = result.body.model_dump_json()
     record.status_code = status_code
     record.body = body
     record.headers = result.headers

@@ -118,9 +118,10 @@ class _Home:
     organisation_id: int
     organisation_code: str
     site: schemas.SiteRef | None
+    has_subscriptions: bool
 
 
-def _new_situation_checks() -> Select[int, str, bool, str | None, bool, bool]:
+def _new_situation_checks() -> Select[int, str, bool, str | None, bool, bool, bool]:
     """A new situation's organisation and site, with whether its requester kind and age group
     exist: one statement, built once, since every creation runs it."""
     organisations, sites = table(Organisation), table(Site)
@@ -131,6 +132,7 @@ def _new_situation_checks() -> Select[int, str, bool, str | None, bool, bool]:
         sites.c.name,
         exists().where(table(RequesterKind).c.code == bindparam("requester_kind")),
         exists().where(table(AgeGroup).c.code == bindparam("age_group")),
+        webhooks.any_active_subscription(organisations.c.id),
     ).select_from(
         organisations.outerjoin(
             sites,
@@ -172,7 +174,15 @@ def _home_of_new(*, session: Session, principal: Principal, data: schemas.Situat
         row = session.execute(_NEW_IN_ORGANISATION, {**codes, "code": code}).one_or_none()
     if row is None:
         raise ValidationFailed.on("organisation", "no organisation in your reach has this code")
-    organisation_id, organisation_code, active, site_name, requester_kind_ok, age_group_ok = row
+    (
+        organisation_id,
+        organisation_code,
+        active,
+        site_name,
+        requester_kind_ok,
+        age_group_ok,
+        has_subscriptions,
+    ) = row
     if not active and principal.role not in ORGANISATION_ROLES:
         raise ValidationFailed.on("organisation", "this organisation is no longer active")
     if data.site_id is not None and site_name is None:
@@ -182,7 +192,7 @@ def _home_of_new(*, session: Session, principal: Principal, data: schemas.Situat
     if data.age_group is not None and not age_group_ok:
         raise _age_group_refused()
     site = schemas.SiteRef(id=data.site_id, name=site_name) if data.site_id is not None else None
-    return _Home(organisation_id, organisation_code, site)
+    return _Home(organisation_id, organisation_code, site, has_subscriptions)
 
 
 def _site_refused() -> ValidationFailed:
@@ -272,7 +282,8 @@ def create(
         situation_id=opened.id,
         detail={"reference": reference},
     )
-    webhooks.enqueue(session=session, situation=opened, event=WebhookEvent.CREATED)
+    if home.has_subscriptions:
+        webhooks.enqueue(session=session, situation=opened, event=WebhookEvent.CREATED)
     return opened
 
 

@@ -9,7 +9,7 @@ import secrets
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import ColumnElement, Exists, bindparam, exists, select
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit_service
@@ -24,6 +24,7 @@ from app.webhooks.models import WebhookDelivery, WebhookSubscription
 from app.webhooks.schemas import SubscriptionCreate
 
 SECRET_BYTES = 32
+_subscriptions = table(WebhookSubscription)
 
 
 def _own_organisation(principal: Principal) -> int:
@@ -134,6 +135,15 @@ class Facts(Protocol):
     def status(self) -> SituationStatus: ...
 
 
+def any_active_subscription(organisation_id: ColumnElement[int]) -> Exists:
+    """Whether an organisation has an active subscription: read along with a change's own
+    checks, a change that no one subscribed to costs no query more."""
+    return exists().where(
+        _subscriptions.c.organisation_id == organisation_id,
+        _subscriptions.c.active.is_(True),
+    )
+
+
 def enqueue(
     *,
     session: Session,
@@ -173,7 +183,6 @@ def enqueue(
 
 
 # Built once: every change of a situation runs it.
-_subscriptions = table(WebhookSubscription)
 _ACTIVE_SUBSCRIPTIONS = select(_subscriptions.c.id, _subscriptions.c.events).where(
     _subscriptions.c.organisation_id == bindparam("organisation_id"),
     _subscriptions.c.active.is_(True),

@@ -10,8 +10,10 @@ directly through the models, then measures over HTTP against the real server:
 
 - the annual statistics endpoint (median and p95 of repeated calls), against the floor: the
   same figures from one hand-written SQL statement per year, on the same database;
-- intake: situations created per second through POST /api/v1/situations, against a bare
-  FastAPI + SQLAlchemy endpoint inserting the same row, with the same database settings.
+- intake: situations created per second through POST /api/v1/situations (spread over 100
+  delegates, each within the default rate limit), against a bare FastAPI + SQLAlchemy endpoint
+  inserting the same row, with the same database settings. Both servers run side by side and
+  are measured in alternating runs; each one's median is printed with its range.
 
 THE DATABASE IT IS GIVEN IS EMPTIED. Without --database-url it uses a SQLite file in a
 temporary folder.

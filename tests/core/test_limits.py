@@ -6,9 +6,12 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from app.audit.models import AuditEntry
 from app.core.config import Settings
 from app.main import create_app
-from tests.factories import World
+from app.situations.models import Situation
+from tests.conftest import Database
+from tests.factories import World, situation_body
 from tests.helpers import assert_problem
 
 URL = "/api/v1/situations"
@@ -48,6 +51,20 @@ async def test_rate_per_account(
         assert 1 <= int(refused.headers["Retry-After"]) <= 60
     # Another account is not slowed by it.
     assert (await client.get(URL, headers=world.coordinator_a.headers)).status_code == 200
+
+
+async def test_rate_limit_stops_intake(
+    client: httpx.AsyncClient, world: World, low_rate: Settings, db: Database
+) -> None:
+    """Intake checks its caller in its own trip to the thread pool: the limit holds there too,
+    and a refused creation writes nothing."""
+    for _ in range(low_rate.rate_limit_per_minute):
+        response = await client.post(URL, json=situation_body(), headers=world.delegate.headers)
+        assert response.status_code == 201, response.text
+    refused = await client.post(URL, json=situation_body(), headers=world.delegate.headers)
+    assert_problem(refused, 429, slug="too-many-requests")
+    assert db.count(Situation) == low_rate.rate_limit_per_minute
+    assert db.count(AuditEntry) == low_rate.rate_limit_per_minute
 
 
 async def test_cors_closed_by_default(client: httpx.AsyncClient, world: World) -> None:

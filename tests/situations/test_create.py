@@ -6,6 +6,7 @@ import httpx
 from sqlalchemy import select, update
 
 from app.audit.models import AuditEntry
+from app.auth.models import Account
 from app.organisations.models import Organisation, Site
 from app.situations.models import Situation
 from tests.conftest import Database
@@ -180,3 +181,12 @@ async def test_audited_with_request_id(
     assert entry.role == "delegate"
     assert entry.request_id == "req-123"
     assert "shouted" not in str(entry.detail)
+
+
+async def test_disabled_account(client: httpx.AsyncClient, world: World, db: Database) -> None:
+    """The caller's account is checked as it is now, in the trip that writes."""
+    db.execute(update(Account).where(Account.id == world.delegate.account_id).values(active=False))
+    response = await client.post(URL, json=situation_body(), headers=world.delegate.headers)
+    assert_problem(response, 401)
+    assert db.count(Situation) == 0
+    assert db.count(AuditEntry) == 0

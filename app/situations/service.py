@@ -123,7 +123,8 @@ class _Home:
 
 def _new_situation_checks() -> Select[int, str, bool, str | None, bool, bool, bool]:
     """A new situation's organisation and site, with whether its requester kind and age group
-    exist: one statement, built once, since every creation runs it."""
+    exist and whether anyone subscribed to the organisation's webhooks: one statement, built
+    once, since every creation runs it."""
     organisations, sites = table(Organisation), table(Site)
     return select(
         organisations.c.id,

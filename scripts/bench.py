@@ -20,6 +20,7 @@ temporary folder.
 """
 
 import argparse
+import itertools
 import json
 import os
 import random
@@ -149,6 +150,8 @@ def create_bare_app() -> FastAPI:
     crypto.install(crypto.load_keyring(Settings()))
     engine = make_engine(os.environ["BIENTRAITANCE_DATABASE_URL"])
     factory = make_sessionmaker(engine)
+    # Negative, so as never to meet the service's own numbers; one server at a time.
+    sequences = itertools.count(-1, -1)
     app = FastAPI()
 
     @app.post("/bare", status_code=201)
@@ -164,7 +167,7 @@ def create_bare_app() -> FastAPI:
                         "id": situation_id,
                         "reference": situation_id[:16],
                         "year": data.opened_on.year,
-                        "sequence": -secrets.randbelow(2**30) - 1,
+                        "sequence": next(sequences),
                         "initial_severity": data.severity,
                         "status": "open",
                         "created_at": now,

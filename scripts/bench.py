@@ -75,8 +75,8 @@ CODE_WEIGHTS = [14, 5, 6, 3, 3, 1, 2, 4, 3, 3, 1, 1, 2, 1, 4, 4, 3, 2, 6, 2, 12,
 SEVERITY_WEIGHTS = {"green": 50, "orange": 35, "red": 15}
 ORGANISATIONS = ["MRE", "HSO", "FDN", "CDH", "MSE", "ADD", "EPI"]
 CHUNK = 5_000
-# Accounts that intake is spread over: at the default limit (600 audited requests a minute per
-# account), the most this benchmark sends stays under it.
+# Accounts that intake is spread over, as it comes from many delegates and intranets: each
+# stays well under the default rate limit.
 INTAKE_ACCOUNTS = 100
 
 # ---------------------------------------------------------------------------------------------

@@ -41,7 +41,9 @@ class Settings(BaseSettings):
     # BIENTRAITANCE_CORS_ORIGINS='["https://intranet.example.org"]'.
     cors_origins: list[str] = Field(default_factory=list)
     # Audited requests (reads and changes of records, statistics) an account may make a minute.
-    rate_limit_per_minute: int = Field(default=600, ge=1)
+    # 100 a second over a minute: bounds a runaway client or a stolen token reading records
+    # in bulk, and lets an intranet or a script enter a year's records in one go.
+    rate_limit_per_minute: int = Field(default=6000, ge=1)
     # Webhooks: each server process sends the due deliveries every `webhook_poll_seconds`
     # (set webhooks_in_process to false to leave it to `bientraitance webhooks deliver`).
     webhooks_in_process: bool = True

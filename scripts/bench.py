@@ -469,7 +469,7 @@ def measure_statistics(
 def measure_intake(
     url: str, seeded: dict[str, Any], requests: int, workers: int, rounds: int
 ) -> dict[str, list[float]]:
-    """Median throughput of each endpoint over `rounds` alternating runs: both servers run side
+    """Requests a second of each endpoint in `rounds` alternating runs: both servers run side
     by side, so that a slower moment of the machine falls on both alike."""
     body = {
         "opened_on": date.today().isoformat(),

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 
-from app.api import api_router
+from app.api import OPENAPI_TAGS, api_router
 from app.core import crypto
 from app.core.config import Settings, get_settings
 from app.core.db import DatabaseTurns, make_engine, make_sessionmaker
@@ -63,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1.0.0",
         description=DESCRIPTION,
         openapi_url=f"{API_PREFIX}/openapi.json",
+        openapi_tags=OPENAPI_TAGS,
         lifespan=lifespan,
     )
     app.state.settings = settings

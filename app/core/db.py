@@ -94,7 +94,21 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(connection: Any) -> None:
         # Every request writes (at least its audit entry): take the write lock up front so that
         # concurrent transactions queue on busy_timeout instead of failing when they upgrade.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A transaction begun by `read_only` takes none.
+        if connection.get_execution_options().get(_READ_ONLY):
+            connection.exec_driver_sql("BEGIN DEFERRED")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+_READ_ONLY = "bientraitance_read_only"
+
+
+def read_only(session: Session) -> Session:
+    """Begins the session's transaction as one that only reads: on SQLite it takes no write
+    lock, so that it neither waits for the writer nor holds it up. It must not write."""
+    session.connection(execution_options={_READ_ONLY: True})
+    return session
 
 
 def make_engine(database_url: str) -> Engine:

@@ -4,6 +4,7 @@ retried with backoff, logged; never a narrative."""
 import hashlib
 import hmac
 import json
+import sqlite3
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
@@ -16,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.core.db import utcnow
-from app.webhooks.delivery import MAX_ATTEMPTS, deliver_due
+from app.webhooks.delivery import MAX_ATTEMPTS, Round, deliver_due
 from app.webhooks.models import WebhookDelivery
 from tests.conftest import Database
 from tests.factories import World, situation_body
@@ -197,3 +198,19 @@ async def test_subscriptions_belong_to_their_organisation(
     assert_problem(bad, 422, field="url")
     deleted = await client.delete(f"{HOOKS}/{hook['id']}", headers=world.intranet_a.headers)
     assert deleted.status_code == 204
+
+
+def test_a_round_with_nothing_due_takes_no_write_lock(
+    session_factory: sessionmaker[Session], database_url: str
+) -> None:
+    """Every server process looks for due deliveries every few seconds: on SQLite, looking must
+    not take (or wait for) the one writer's lock. Here another connection holds it throughout."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("only SQLite has a single writer")
+    writer = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        assert deliver_due(session_factory) == Round(delivered=0, retried=0, failed=0)
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()

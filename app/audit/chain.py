@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import event, insert, select, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -28,31 +28,20 @@ PENDING = "audit_pending"
 _ADVISORY_LOCK_KEY = 0x61756469
 
 
-class Sealable(Protocol):
-    """What an entry's hash covers: an `AuditEntry` read back, or a `PendingEntry`."""
-
-    @property
-    def position(self) -> int: ...
-    @property
-    def occurred_at(self) -> datetime: ...
-    @property
-    def request_id(self) -> str | None: ...
-    @property
-    def account_id(self) -> int | None: ...
-    @property
-    def role(self) -> str | None: ...
-    @property
-    def organisation_id(self) -> int | None: ...
-    @property
-    def action(self) -> str: ...
-    @property
-    def object_type(self) -> str: ...
-    @property
-    def object_id(self) -> str | None: ...
-    @property
-    def situation_id(self) -> str | None: ...
-    @property
-    def detail(self) -> dict[str, Any] | None: ...
+# What an entry's hash covers, read by name from an `AuditEntry` or a `PendingEntry`.
+SEALED_FIELDS = (
+    "position",
+    "occurred_at",
+    "request_id",
+    "account_id",
+    "role",
+    "organisation_id",
+    "action",
+    "object_type",
+    "object_id",
+    "situation_id",
+    "detail",
+)
 
 
 @dataclass(slots=True)
@@ -75,25 +64,13 @@ class PendingEntry:
     hash: str = ""
 
 
-def content(entry: Sealable) -> bytes:
-    occurred_at = entry.occurred_at.astimezone(UTC).isoformat(timespec="microseconds")
-    fields: dict[str, Any] = {
-        "position": entry.position,
-        "occurred_at": occurred_at,
-        "request_id": entry.request_id,
-        "account_id": entry.account_id,
-        "role": entry.role,
-        "organisation_id": entry.organisation_id,
-        "action": entry.action,
-        "object_type": entry.object_type,
-        "object_id": entry.object_id,
-        "situation_id": entry.situation_id,
-        "detail": entry.detail,
-    }
+def content(entry: AuditEntry | PendingEntry) -> bytes:
+    fields: dict[str, Any] = {name: getattr(entry, name) for name in SEALED_FIELDS}
+    fields["occurred_at"] = entry.occurred_at.astimezone(UTC).isoformat(timespec="microseconds")
     return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def seal(entry: Sealable, previous_hash: str) -> str:
+def seal(entry: AuditEntry | PendingEntry, previous_hash: str) -> str:
     return hashlib.sha256(previous_hash.encode() + b"\n" + content(entry)).hexdigest()
 
 

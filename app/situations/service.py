@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Select, and_, bindparam, exists, insert, literal, select
+from sqlalchemy import Select, String, and_, bindparam, cast, exists, func, insert, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -85,12 +85,9 @@ class RecordAction(Protocol):
     ) -> tuple[SituationRecord, Situation]: ...
 
 
-def allocate_reference(*, session: Session, year: int) -> tuple[int, str]:
-    """Next `YYYY-NNNN` for the year, in one upsert. The counter row stays locked by it until
-    commit, so concurrent creations queue on it and never get the same number."""
-    statement = _NEXT_REFERENCE[session.get_bind().dialect.name]
-    sequence: int = session.execute(statement, {"year": year}).scalar_one()
-    return sequence, f"{year}-{sequence:04d}"
+def reference_of(year: int, sequence: int) -> str:
+    """`2026-0042`: the year and the sequence, on four digits at least."""
+    return f"{year}-{sequence:04d}"
 
 
 def _next_reference(insert: Any) -> Any:
@@ -105,10 +102,54 @@ def _next_reference(insert: Any) -> Any:
     )
 
 
-_NEXT_REFERENCE = {
-    "postgresql": _next_reference(pg_insert),
-    "sqlite": _next_reference(sqlite_insert),
-}
+def _insert_numbered() -> Any:
+    """PostgreSQL: the next number of the year and the situation under it, in one statement.
+
+    The counter's row stays locked from the moment it is counted until the transaction
+    commits, and every creation of the year waits for it: numbering and inserting in one
+    statement keeps the wait as short as it can be (no trip back to the service in between).
+    The reference is written as `reference_of` writes it."""
+    situations = table(Situation)
+    number = _next_reference(pg_insert).cte("number")
+    given = [column for column in situations.c if column.name not in ("reference", "sequence")]
+    digits = cast(number.c.last_value, String)
+    reference = (
+        cast(bindparam("year"), String)
+        + "-"
+        + func.lpad(digits, func.greatest(4, func.length(digits)), "0")
+    )
+    return (
+        insert(situations)
+        .from_select(
+            [*(column.name for column in given), "reference", "sequence"],
+            select(
+                *(bindparam(column.name, type_=column.type) for column in given),
+                reference,
+                number.c.last_value,
+            ),
+        )
+        .returning(situations.c.sequence)
+    )
+
+
+# Built once: every creation runs them. SQLite has one writer at a time and writes its
+# transaction's statements in one go: it counts, then inserts.
+_NEXT_REFERENCE = _next_reference(sqlite_insert)
+_INSERT_SITUATION = insert(table(Situation))
+_INSERT_NUMBERED = _insert_numbered()
+
+
+def _insert_situation(*, session: Session, row: dict[str, Any]) -> int:
+    """Numbers the situation in its year and inserts it; returns its sequence number."""
+    if session.get_bind().dialect.name == "postgresql":
+        sequence: int = session.execute(_INSERT_NUMBERED, row).scalar_one()
+        return sequence
+    sequence = session.execute(_NEXT_REFERENCE, {"year": row["year"]}).scalar_one()
+    session.execute(
+        _INSERT_SITUATION,
+        {**row, "sequence": sequence, "reference": reference_of(row["year"], sequence)},
+    )
+    return sequence
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,9 +275,33 @@ def create(
     unit of work, and answered with what was written rather than with the row read back."""
     _not_in_future("opened_on", data.opened_on)
     home = _home_of_new(session=session, principal=principal, data=data)
-    sequence, reference = allocate_reference(session=session, year=data.opened_on.year)
+    situation_id, now, year = str(uuid.uuid4()), utcnow(), data.opened_on.year
+    sequence = _insert_situation(
+        session=session,
+        row={
+            "id": situation_id,
+            "year": year,
+            "organisation_id": home.organisation_id,
+            "site_id": data.site_id,
+            "opened_on": data.opened_on,
+            "intake_typology": data.intake_typology,
+            "initial_severity": data.severity,
+            "severity": data.severity,
+            "status": SituationStatus.OPEN,
+            "requester_kind": data.requester_kind,
+            "age_group": data.age_group,
+            "summary": data.summary,
+            "current_closure_id": None,
+            "created_by_id": principal.account_id,
+            "created_at": now,
+            "updated_at": now,
+            "erased_at": None,
+            "version": 1,
+        },
+    )
+    reference = reference_of(year, sequence)
     opened = schemas.Opened(
-        id=str(uuid.uuid4()),
+        id=situation_id,
         reference=reference,
         organisation_id=home.organisation_id,
         organisation_code=home.organisation_code,
@@ -247,32 +312,7 @@ def create(
         requester_kind=data.requester_kind,
         age_group=data.age_group,
         summary=data.summary,
-        created_at=utcnow(),
-    )
-    session.execute(
-        _INSERT_SITUATION,
-        {
-            "id": opened.id,
-            "reference": reference,
-            "year": data.opened_on.year,
-            "sequence": sequence,
-            "organisation_id": home.organisation_id,
-            "site_id": data.site_id,
-            "opened_on": data.opened_on,
-            "intake_typology": data.intake_typology,
-            "initial_severity": data.severity,
-            "severity": data.severity,
-            "status": opened.status,
-            "requester_kind": data.requester_kind,
-            "age_group": data.age_group,
-            "summary": data.summary,
-            "current_closure_id": None,
-            "created_by_id": principal.account_id,
-            "created_at": opened.created_at,
-            "updated_at": opened.created_at,
-            "erased_at": None,
-            "version": opened.version,
-        },
+        created_at=now,
     )
     audit_service.record(
         session=session,
@@ -286,9 +326,6 @@ def create(
     if home.has_subscriptions:
         webhooks.enqueue(session=session, situation=opened, event=WebhookEvent.CREATED)
     return opened
-
-
-_INSERT_SITUATION = insert(table(Situation))
 
 
 def get_or_404(

@@ -3,12 +3,12 @@
 import re
 
 import httpx
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from app.audit.models import AuditEntry
 from app.auth.models import Account
 from app.organisations.models import Organisation, Site
-from app.situations.models import Situation
+from app.situations.models import ReferenceCounter, Situation
 from tests.conftest import Database
 from tests.factories import World, situation_body
 from tests.helpers import assert_problem
@@ -40,6 +40,19 @@ async def test_references_follow_each_other_within_a_year(
         )
         references.append(response.json()["reference"])
     assert references == ["2026-0001", "2026-0002", "2025-0001", "2026-0003"]
+
+
+async def test_a_year_past_9999_situations_takes_five_digits(
+    client: httpx.AsyncClient, world: World, db: Database
+) -> None:
+    db.execute(insert(ReferenceCounter).values(year=2026, last_value=9998))
+    answered = []
+    for _ in range(2):
+        response = await client.post(URL, json=situation_body(), headers=world.delegate.headers)
+        answered.append(response.json()["reference"])
+    assert answered == ["2026-9999", "2026-10000"]
+    assert db.all(select(Situation.sequence).order_by(Situation.sequence)) == [9999, 10000]
+    assert db.all(select(Situation.reference).order_by(Situation.sequence)) == answered
 
 
 async def test_coordinator_files_for_own_organisation_by_default(

@@ -132,8 +132,8 @@ def _insert_numbered() -> Any:
     )
 
 
-# Built once: every creation runs them. SQLite has one writer at a time and writes its
-# transaction's statements in one go: it counts, then inserts.
+# Built once: every creation runs them. SQLite has one writer at a time, so that nothing waits
+# on its counter between the two statements: it counts, then inserts.
 _NEXT_REFERENCE = _next_reference(sqlite_insert)
 _INSERT_SITUATION = insert(table(Situation))
 _INSERT_NUMBERED = _insert_numbered()

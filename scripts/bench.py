@@ -65,6 +65,7 @@ from app.situations.models import (  # noqa: E402
     Situation,
     YearEndReview,
 )
+from app.situations.service import reference_of  # noqa: E402
 from scripts import live  # noqa: E402
 
 SECRET_KEY = "bench-" + "k" * 40
@@ -342,7 +343,7 @@ def _story(
     rows["situations"].append(
         {
             "id": situation_id,
-            "reference": f"{year}-{sequence:06d}",
+            "reference": reference_of(year, sequence),
             "year": year,
             "sequence": sequence,
             "organisation_id": organisation_id,

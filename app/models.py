@@ -1,7 +1,7 @@
 """Every model, imported once so that the metadata (and Alembic) knows all the tables."""
 
 from app.audit import chain  # noqa: F401  (the audit entries are sealed at every commit)
-from app.audit.models import AuditEntry
+from app.audit.models import AuditEntry, AuditHead
 from app.auth.models import Account
 from app.core.db import Base
 from app.idempotency.models import IdempotencyRecord
@@ -26,6 +26,7 @@ __all__ = [
     "Account",
     "AgeGroup",
     "AuditEntry",
+    "AuditHead",
     "Authority",
     "AuthorityReport",
     "Base",

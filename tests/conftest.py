@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine, Executable, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.audit.chain import GENESIS
 from app.core.config import Environment, Settings
 from app.core.db import make_engine, make_sessionmaker
 from app.core.migrate import alembic_config, rebuild
@@ -129,6 +130,7 @@ def _empty_database(engine: Engine) -> Iterator[None]:
             connection.execute(text("UPDATE situations SET current_closure_id = NULL"))
             for table in DATA_TABLES:
                 connection.execute(text(f"DELETE FROM {table}"))  # noqa: S608
+        connection.execute(text(f"UPDATE audit_head SET position = 0, hash = '{GENESIS}'"))  # noqa: S608
         seeded = ", ".join(f"'{code}'" for code in SEEDED_AUTHORITIES)
         connection.execute(text(f"DELETE FROM authorities WHERE code NOT IN ({seeded})"))  # noqa: S608
 

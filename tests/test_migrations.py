@@ -8,6 +8,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine, text
 
 from app.audit import chain
+from app.audit import service as audit_service
 from app.core import crypto
 from app.core.db import make_engine, make_sessionmaker
 from app.core.migrate import alembic_config
@@ -86,6 +87,13 @@ def test_narratives_written_before_encryption_are_encrypted(tmp_path: Path) -> N
     # The audit entries written before the chain existed are chained in their order.
     verdict = chain.verify(make_sessionmaker(engine))
     assert (verdict.entries, verdict.problems) == (2, [])
+    # The chain's head starts at its last entry: the next one follows it.
+    with make_sessionmaker(engine).begin() as session:
+        audit_service.record(
+            session=session, principal=None, action="situation.erase", object_type="situation"
+        )
+    verdict = chain.verify(make_sessionmaker(engine))
+    assert (verdict.entries, verdict.problems) == (3, [])
     assert stored().startswith("enc1:test1:")
     assert crypto.active_keyring().decrypt(stored(), "situations.summary") == summary
     command.downgrade(config, "0002")

@@ -2,8 +2,10 @@
 
 Each entry's hash is SHA-256 over the hash of the entry before it and the entry's own content
 in a canonical form; the first entry follows `GENESIS`. Entries are sealed when their
-transaction commits, one transaction at a time (SQLite has one writer; PostgreSQL takes a
-transaction-level advisory lock), so positions follow each other without gaps.
+transaction commits, each by one statement that reads the chain's head (`audit_head`: the last
+position and hash), computes the hash in SQL and writes the entry; a trigger moves the head
+on. On PostgreSQL that read locks the head until commit, and SQLite has one writer: sealing
+goes one transaction at a time, so positions follow each other without gaps.
 
 What a chain cannot show by itself is the removal of its last entries: `verify` reports the
 head (position and hash) so that it can be compared with one noted earlier.
@@ -16,16 +18,15 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import event, insert, select, text
+from sqlalchemy import String, bindparam, cast, event, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.audit.models import AuditEntry
-from app.core.db import table
+from app.audit.models import AuditEntry, AuditHead
+from app.core.db import sha256_hex, table
 
 GENESIS = "0" * 64
 PENDING = "audit_pending"
-# Any constant: the key of the advisory lock that orders the sealing on PostgreSQL.
-_ADVISORY_LOCK_KEY = 0x61756469
+HEAD_ID = 1
 
 
 # What an entry's hash covers, read by name from an `AuditEntry` or a `PendingEntry`.
@@ -42,12 +43,14 @@ SEALED_FIELDS = (
     "situation_id",
     "detail",
 )
+_POSITION_KEY = '"position":'
 
 
 @dataclass(slots=True)
 class PendingEntry:
     """An entry of this transaction, written when it commits. A plain object rather than an
-    `AuditEntry`: every request writes one, and one insert statement writes them all."""
+    `AuditEntry`: every request writes one, and the sealing statement takes it as parameters.
+    Its position is the chain's, known only when it is sealed."""
 
     occurred_at: datetime
     request_id: str | None
@@ -59,18 +62,27 @@ class PendingEntry:
     object_id: str | None
     situation_id: str | None
     detail: dict[str, Any] | None
-    position: int = 0
-    previous_hash: str = ""
-    hash: str = ""
 
 
-def content(entry: AuditEntry | PendingEntry) -> bytes:
-    fields: dict[str, Any] = {name: getattr(entry, name) for name in SEALED_FIELDS}
-    fields["occurred_at"] = entry.occurred_at.astimezone(UTC).isoformat(timespec="microseconds")
-    return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+def content_around_position(entry: AuditEntry | PendingEntry) -> tuple[str, str]:
+    """An entry's content in its canonical form (JSON, keys sorted), cut where the value of
+    its position goes: the sealing statement puts the position in between."""
+    values: dict[str, Any] = {name: getattr(entry, name, None) for name in SEALED_FIELDS}
+    values["occurred_at"] = entry.occurred_at.astimezone(UTC).isoformat(timespec="microseconds")
+    values["position"] = None
+    text = json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    # The last `"position":null` is the entry's own: keys are sorted, so whatever `detail`
+    # holds comes before it, and the strings after it cannot hold an unescaped quote.
+    before, _, after = text.rpartition(_POSITION_KEY + "null")
+    return before + _POSITION_KEY, after
 
 
-def seal(entry: AuditEntry | PendingEntry, previous_hash: str) -> str:
+def content(entry: AuditEntry) -> bytes:
+    before, after = content_around_position(entry)
+    return f"{before}{entry.position}{after}".encode()
+
+
+def seal(entry: AuditEntry, previous_hash: str) -> str:
     return hashlib.sha256(previous_hash.encode() + b"\n" + content(entry)).hexdigest()
 
 
@@ -84,26 +96,42 @@ def _seal_pending(session: Session) -> None:
     pending: list[PendingEntry] = session.info.pop(PENDING, [])
     if not pending:
         return
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        connection.execute(_ORDER_SEALING, {"key": _ADVISORY_LOCK_KEY})
-    head = connection.execute(_HEAD).first()
-    position, previous = (head[0], head[1]) if head else (0, GENESIS)
+    rows = []
     for entry in pending:
-        position += 1
-        entry.position = position
-        entry.previous_hash = previous
-        entry.hash = previous = seal(entry, previous)
-    connection.execute(
-        _WRITE, [{name: getattr(entry, name) for name in _COLUMNS} for entry in pending]
+        before, after = content_around_position(entry)
+        row = {name: getattr(entry, name) for name in _PARAMETERS}
+        row["before"], row["after"] = before, after
+        rows.append(row)
+    # One statement an entry, the head read afresh by each (through the trigger, it follows
+    # the one before): `seal` in SQL.
+    session.connection().execute(_SEAL, rows)
+
+
+_PARAMETERS = [field.name for field in fields(PendingEntry)]
+
+
+def _sealing_statement() -> Any:
+    entries = table(AuditEntry)
+    head = table(AuditHead)
+    names = _PARAMETERS
+    position = head.c.position + 1
+    content = bindparam("before", type_=String) + cast(position, String) + bindparam("after")
+    return insert(entries).from_select(
+        [*names, "position", "previous_hash", "hash"],
+        select(
+            *(bindparam(name, type_=entries.c[name].type) for name in names),
+            position,
+            head.c.hash,
+            sha256_hex(head.c.hash + "\n" + content),
+        )
+        .where(head.c.id == HEAD_ID)
+        # PostgreSQL: waits for a transaction sealing meanwhile, then reads the head it left.
+        .with_for_update(),
     )
 
 
-# Built once: they run at every commit that audits something.
-_ORDER_SEALING = text("SELECT pg_advisory_xact_lock(:key)")
-_HEAD = select(AuditEntry.position, AuditEntry.hash).order_by(AuditEntry.position.desc()).limit(1)
-_WRITE = insert(table(AuditEntry))
-_COLUMNS = [field.name for field in fields(PendingEntry)]
+# Built once: it runs at every commit that audits something.
+_SEAL = _sealing_statement()
 
 
 @event.listens_for(Session, "after_rollback")

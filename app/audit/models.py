@@ -6,6 +6,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import Base, utcnow
 
+POSITION = BigInteger().with_variant(Integer(), "sqlite")
+
 
 class AuditEntry(Base):
     """Who read or changed what, when. Written in the transaction of the action it records.
@@ -30,9 +32,7 @@ class AuditEntry(Base):
     object_id: Mapped[str | None] = mapped_column(String(64))
     situation_id: Mapped[str | None] = mapped_column(String(36), index=True)
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    position: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer(), "sqlite"), unique=True
-    )
+    position: Mapped[int] = mapped_column(POSITION, unique=True)
     previous_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 
@@ -40,3 +40,20 @@ class AuditEntry(Base):
     __table_args__ = (
         Index("ix_audit_entries_account_id_occurred_at", "account_id", "occurred_at"),
     )
+
+
+class AuditHead(Base):
+    """The chain's last entry, its position and hash: one row, kept by a trigger on
+    `audit_entries` (migration 0009). An entry is sealed on the head it reads here, and on
+    PostgreSQL that read locks the row until commit, so entries are sealed one transaction at
+    a time. Position 0 and `GENESIS` while the chain is empty.
+
+    A table rebuilt by a batch migration on SQLite loses its triggers: such a migration of
+    `audit_entries` must create the trigger again.
+    """
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    position: Mapped[int] = mapped_column(POSITION)
+    hash: Mapped[str] = mapped_column(String(64))

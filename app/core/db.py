@@ -1,6 +1,7 @@
 """Database engine, declarative base and the one-transaction-per-request session."""
 
 import asyncio
+import hashlib
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,9 +12,12 @@ from typing import Annotated, Any, cast
 import anyio
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
-from sqlalchemy import DateTime, Dialect, Enum, MetaData, Table, create_engine, event
+from sqlalchemy import DateTime, Dialect, Enum, MetaData, String, Table, create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import GenericFunction
 from sqlalchemy.types import TypeDecorator
 
 from app.core.errors import AppError
@@ -78,6 +82,26 @@ def table(model: type[Base]) -> Table:
     return cast(Table, model.__table__)
 
 
+class sha256_hex(GenericFunction[str]):  # noqa: N801 (named as SQL functions are)
+    """SQL: the SHA-256 of a text's UTF-8 bytes, in lowercase hex, as `hashlib` writes it.
+    PostgreSQL has the digest built in; SQLite calls the Python function that each connection
+    registers."""
+
+    type = String()
+    name = "sha256_hex"
+    inherit_cache = True
+
+
+@compiles(sha256_hex, "postgresql")
+def _sha256_hex_postgresql(element: sha256_hex, compiler: SQLCompiler, **kw: Any) -> str:
+    text = compiler.process(element.clauses, **kw)
+    return f"encode(sha256(convert_to({text}, 'UTF8')), 'hex')"
+
+
+def _sha256_hex(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -89,6 +113,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
+        dbapi_connection.create_function("sha256_hex", 1, _sha256_hex, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:

@@ -2,7 +2,10 @@
 and a delegate can see who accessed a situation."""
 
 import asyncio
+import hashlib
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -11,7 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from app.audit import chain
-from app.audit.models import AuditEntry
+from app.audit import service as audit_service
+from app.audit.models import AuditEntry, AuditHead
 from app.cli import app as cli
 from app.core.config import get_settings
 from tests.conftest import Database
@@ -84,6 +88,64 @@ async def test_rewritten_entry_shows_at_the_next(
         entry.hash = chain.seal(entry, entry.previous_hash)
     verdict = chain.verify(session_factory)
     assert verdict.problems == ["position 3: does not follow the entry before it"]
+
+
+def test_entries_are_sealed_as_verify_seals_them(
+    session_factory: sessionmaker[Session], db: Database
+) -> None:
+    """The database computes each hash (SQL) and `verify` recomputes it (Python): they agree
+    on text beyond ASCII, on a `position` key inside the detail, and on several entries sealed
+    by one commit."""
+    details: list[dict[str, Any] | None] = [
+        {"position": None, "note": "déjà signalé · Jugendamt", "changes": [{"position": 3}]},
+        None,
+        {"fields": ["summary"], "quote": '"position":null'},
+    ]
+    with session_factory.begin() as session:
+        for detail in details:
+            audit_service.record(
+                session=session,
+                principal=None,
+                action="situation.update",
+                object_type="situation",
+                object_id="x",
+                detail=detail,
+            )
+    verdict = chain.verify(session_factory)
+    assert (verdict.entries, verdict.problems) == (3, [])
+    assert db.all(select(AuditHead.position)) == [3]
+    assert db.all(select(AuditHead.hash)) == [verdict.head_hash]
+
+
+def test_canonical_content_is_the_one_chains_were_sealed_with() -> None:
+    """What the hash covers is stored evidence: the entries already sealed must verify after
+    any change to the code. The form is JSON with sorted keys, no spaces, UTF-8."""
+    entry = AuditEntry(
+        position=12,
+        occurred_at=datetime(2026, 3, 4, 5, 6, 7, 890, tzinfo=UTC),
+        request_id="r1",
+        account_id=7,
+        role="delegate",
+        organisation_id=None,
+        action="situation.read",
+        object_type="situation",
+        object_id="s1",
+        situation_id="s1",
+        detail={"position": None, "note": "déjà"},
+    )
+    assert (
+        chain.content(entry)
+        == (
+            '{"account_id":7,"action":"situation.read","detail":{"note":"déjà","position":null},'
+            '"object_id":"s1","object_type":"situation",'
+            '"occurred_at":"2026-03-04T05:06:07.000890+00:00","organisation_id":null,'
+            '"position":12,"request_id":"r1","role":"delegate","situation_id":"s1"}'
+        ).encode()
+    )
+    assert (
+        chain.seal(entry, chain.GENESIS)
+        == hashlib.sha256(chain.GENESIS.encode() + b"\n" + chain.content(entry)).hexdigest()
+    )
 
 
 async def test_concurrent_requests_keep_one_chain(

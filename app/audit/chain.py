@@ -102,8 +102,8 @@ def _seal_pending(session: Session) -> None:
         row = {name: getattr(entry, name) for name in _PARAMETERS}
         row["before"], row["after"] = before, after
         rows.append(row)
-    # One statement an entry, the head read afresh by each (through the trigger, it follows
-    # the one before): `seal` in SQL.
+    # `seal`, in SQL: one statement per entry, each on the head that the trigger moved after
+    # the entry before.
     session.connection().execute(_SEAL, rows)
 
 

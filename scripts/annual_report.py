@@ -294,10 +294,11 @@ def typology_chart(stats: Stats, t: dict[str, str]) -> str:
         color=COLOURS["closure"],
     )
     axes.set_xticks(list(positions), codes, fontsize=9)
-    axes.set_title(t["chart_title"].format(year=stats["year"]), fontsize=12)
+    axes.set_title(t["chart_title"].format(year=stats["year"]), fontsize=12, loc="left")
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.spines[["top", "right"]].set_visible(False)
-    axes.legend(frameon=False)
+    # Above the plot, where no bar can reach it.
+    axes.legend(frameon=False, ncols=2, loc="lower right", bbox_to_anchor=(1.0, 1.0))
     if stats["suppress_below"]:
         axes.text(
             1.0,

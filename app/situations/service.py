@@ -5,7 +5,19 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Select, String, and_, bindparam, cast, exists, func, insert, literal, select
+from sqlalchemy import (
+    Select,
+    String,
+    and_,
+    bindparam,
+    cast,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    union_all,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -56,6 +68,24 @@ def today() -> date:
 def _not_in_future(field: str, value: date) -> None:
     if value > today() + CLOCK_TOLERANCE:
         raise ValidationFailed.on(field, "must not be in the future")
+
+
+def _not_before(field: str, value: date, earliest: date | None, what: str) -> None:
+    """A situation's history is dated in the order it happened: the figures of a year take
+    each situation as it stood on 31 December, by these dates."""
+    if earliest is not None and value < earliest:
+        raise ValidationFailed.on(field, f"before {what} ({earliest.isoformat()})")
+
+
+OPENED = "the date the situation was opened"
+
+
+def _latest(session: Session, column: Any, situation_id: str) -> date | None:
+    model = column.class_
+    latest: date | None = session.scalar(
+        select(func.max(column)).where(model.situation_id == situation_id)
+    )
+    return latest
 
 
 @dataclass(frozen=True)
@@ -476,6 +506,42 @@ def _record_change(
     return record
 
 
+# Every dated record of a situation's history but the delegates' actions, which may precede
+# the opening of the file (a first call).
+_DATED = (
+    SeverityChange.changed_on,
+    YearEndReview.reviewed_on,
+    AuthorityReport.decided_on,
+    Closure.closed_on,
+    Reopening.reopened_on,
+)
+
+
+def _opened_before_history(*, session: Session, situation_id: str, opened_on: date) -> None:
+    dates = union_all(
+        *(
+            select(column.label("on")).where(column.class_.situation_id == situation_id)
+            for column in _DATED
+        )
+    ).subquery()
+    first_dated, first_reviewed_year = session.execute(
+        select(
+            select(func.min(dates.c.on)).scalar_subquery(),
+            select(func.min(YearEndReview.year))
+            .where(YearEndReview.situation_id == situation_id)
+            .scalar_subquery(),
+        )
+    ).one()
+    if first_dated is not None and opened_on > first_dated:
+        raise ValidationFailed.on(
+            "opened_on", f"after the first dated record of its history ({first_dated.isoformat()})"
+        )
+    if first_reviewed_year is not None and opened_on.year > first_reviewed_year:
+        raise ValidationFailed.on(
+            "opened_on", f"after the year of a year-end review ({first_reviewed_year})"
+        )
+
+
 def update(
     *,
     session: Session,
@@ -497,6 +563,9 @@ def update(
             raise ValidationFailed.on(required, "cannot be null")
     if "opened_on" in sent:
         _not_in_future("opened_on", sent["opened_on"])
+        _opened_before_history(
+            session=session, situation_id=situation.id, opened_on=sent["opened_on"]
+        )
     if "site_id" in sent:
         _check_site(
             session=session, organisation_id=situation.organisation_id, site_id=sent["site_id"]
@@ -545,6 +614,13 @@ def change_severity(
     )
     changed_on = data.changed_on or today()
     _not_in_future("changed_on", changed_on)
+    _not_before("changed_on", changed_on, situation.opened_on, OPENED)
+    _not_before(
+        "changed_on",
+        changed_on,
+        _latest(session, SeverityChange.changed_on, situation.id),
+        "the last change of colour",
+    )
     if data.severity is situation.severity:
         raise BusinessRuleViolation(
             f"The situation is {situation.severity.value} already.",
@@ -591,6 +667,7 @@ def add_review(
     )
     reviewed_on = data.reviewed_on or today()
     _not_in_future("reviewed_on", reviewed_on)
+    _not_before("reviewed_on", reviewed_on, situation.opened_on, OPENED)
     if data.year < situation.opened_on.year:
         raise ValidationFailed.on("year", "the situation was not open yet in that year")
     if data.year > reviewed_on.year:
@@ -620,6 +697,7 @@ def add_report(
         session=session, principal=principal, situation_id=situation_id, if_match=if_match
     )
     _not_in_future("decided_on", data.decided_on)
+    _not_before("decided_on", data.decided_on, situation.opened_on, OPENED)
     if data.decision is ReportDecision.REPORTED:
         if data.authority is None:
             raise ValidationFailed.on("authority", "required when the situation was reported")
@@ -699,8 +777,13 @@ def close(
         session=session, principal=principal, situation_id=situation_id, if_match=if_match
     )
     _not_in_future("closed_on", data.closed_on)
-    if data.closed_on < situation.opened_on:
-        raise ValidationFailed.on("closed_on", "before the date the situation was opened")
+    _not_before("closed_on", data.closed_on, situation.opened_on, OPENED)
+    _not_before(
+        "closed_on",
+        data.closed_on,
+        _latest(session, Reopening.reopened_on, situation.id),
+        "the situation was last reopened",
+    )
     if situation.severity is Severity.RED:
         has_report = session.scalar(
             select(exists().where(AuthorityReport.situation_id == situation.id))
@@ -747,7 +830,8 @@ def reopen(
         if_match=if_match,
         must_be_open=False,
     )
-    if situation.status is not SituationStatus.CLOSED or situation.current_closure_id is None:
+    closure = situation.current_closure
+    if situation.status is not SituationStatus.CLOSED or closure is None:
         raise BusinessRuleViolation(
             "The situation is open already.", extra={"rule": "reopen-open-situation"}
         )
@@ -758,7 +842,8 @@ def reopen(
         )
     reopened_on = data.reopened_on or today()
     _not_in_future("reopened_on", reopened_on)
-    closure_id = situation.current_closure_id
+    _not_before("reopened_on", reopened_on, closure.closed_on, "the closure it reopens")
+    closure_id = closure.id
     situation.status = SituationStatus.OPEN
     situation.current_closure = None
     record = _record_change(

@@ -322,3 +322,87 @@ async def test_history_in_order_with_who_and_when(
     assert times == sorted(times)
     assert history["entries"][0]["severity"] == "orange"
     assert history["reference"] == created["reference"]
+
+
+async def test_history_is_dated_in_the_order_it_happened(
+    client: httpx.AsyncClient, world: World, new_situation: NewSituation
+) -> None:
+    """A year's figures take each situation as it stood on 31 December, by the dates of its
+    records: a record dated before what it follows is refused, and nothing is written."""
+    created = await new_situation(severity="orange", opened_on="2026-03-14")
+    sid = created["id"]
+
+    async def post(path: str, body: dict[str, Any]) -> httpx.Response:
+        return await client.post(f"{URL}/{sid}/{path}", json=body, headers=world.delegate.headers)
+
+    def refused(response: httpx.Response, field: str, after: str) -> None:
+        problem = assert_problem(response, 422, field=field)
+        assert after in str(problem["errors"]), problem
+
+    colour = {"severity": "red", "reason": "Disclosure."}
+    refused(
+        await post("severity-changes", {**colour, "changed_on": "2026-03-13"}),
+        "changed_on",
+        "2026-03-14",
+    )
+    refused(
+        await post(
+            "reports", {"decision": "reported", "authority": "police", "decided_on": "2026-03-01"}
+        ),
+        "decided_on",
+        "2026-03-14",
+    )
+    refused(
+        await post("reviews", {"year": 2026, "typology": "M3", "reviewed_on": "2026-03-13"}),
+        "reviewed_on",
+        "2026-03-14",
+    )
+    assert (
+        await post("severity-changes", {**colour, "changed_on": "2026-05-01"})
+    ).status_code == 201
+    back_dated = {"severity": "green", "reason": "Reassessed.", "changed_on": "2026-04-30"}
+    refused(await post("severity-changes", back_dated), "changed_on", "2026-05-01")
+    same_day = {**back_dated, "severity": "orange", "changed_on": "2026-05-01"}
+    assert (await post("severity-changes", same_day)).status_code == 201
+
+    assert (await post("closure", {**CLOSURE, "closed_on": "2026-06-30"})).status_code == 201
+    refused(
+        await post("reopening", {"reason": "Appeal.", "reopened_on": "2026-06-29"}),
+        "reopened_on",
+        "2026-06-30",
+    )
+    assert (
+        await post("reopening", {"reason": "Appeal.", "reopened_on": "2026-07-02"})
+    ).status_code == 201
+    refused(
+        await post("closure", {**CLOSURE, "closed_on": "2026-07-01"}), "closed_on", "2026-07-02"
+    )
+
+    current = await client.get(f"{URL}/{sid}", headers=world.delegate.headers)
+    patch = {**world.delegate.headers, "If-Match": current.headers["ETag"]}
+    later = await client.patch(f"{URL}/{sid}", json={"opened_on": "2026-05-02"}, headers=patch)
+    refused(later, "opened_on", "2026-05-01")
+    history = (await client.get(f"{URL}/{sid}/history", headers=world.delegate.headers)).json()
+    kinds = [entry["kind"] for entry in history["entries"]]
+    assert kinds == ["created", "severity_changed", "severity_changed", "closed", "reopened"]
+    earlier = await client.patch(f"{URL}/{sid}", json={"opened_on": "2026-05-01"}, headers=patch)
+    assert earlier.status_code == 200, earlier.text
+
+
+async def test_opening_stays_in_the_year_of_its_reviews(
+    client: httpx.AsyncClient, world: World, new_situation: NewSituation
+) -> None:
+    created = await new_situation(opened_on="2025-11-20")
+    review = {"year": 2025, "typology": "M3", "reviewed_on": "2026-01-10"}
+    response = await client.post(
+        f"{URL}/{created['id']}/reviews", json=review, headers=world.delegate.headers
+    )
+    assert response.status_code == 201, response.text
+    current = await client.get(f"{URL}/{created['id']}", headers=world.delegate.headers)
+    response = await client.patch(
+        f"{URL}/{created['id']}",
+        json={"opened_on": "2026-01-05"},
+        headers={**world.delegate.headers, "If-Match": current.headers["ETag"]},
+    )
+    problem = assert_problem(response, 422, field="opened_on")
+    assert "2025" in str(problem["errors"])

@@ -14,7 +14,7 @@ from app.auth import service as auth_service
 from app.auth.principal import Principal
 from app.auth.roles import Role
 from app.core.config import Settings
-from app.core.db import DatabaseTurns, SessionDep
+from app.core.db import DatabaseTurns, SessionDep, read_only
 from app.core.errors import AppError, Forbidden, Unauthorized
 
 T = TypeVar("T")
@@ -91,6 +91,37 @@ class UnitOfWork:
             with anyio.CancelScope(shield=True):
                 result = await run_in_threadpool(self._in_thread, work)
         return result
+
+    async def read_then_record(
+        self,
+        read: Callable[[Session, Principal], T],
+        record: Callable[[Session, Principal, T], None],
+    ) -> T:
+        """For a long read (the annual statistics): the caller checked and the work done in a
+        transaction that only reads, on a reading turn, so that on SQLite the writers go on
+        meanwhile; then what `record` adds (the audit entry) committed on a turn of its own.
+        Nothing is answered unless that commit succeeded."""
+        async with self.turns.reading():
+            principal, result = await run_in_threadpool(self._read, read)
+        async with self.turns.turn():
+            with anyio.CancelScope(shield=True):
+                await run_in_threadpool(self._record, record, principal, result)
+        return result
+
+    def _read(self, read: Callable[[Session, Principal], T]) -> tuple[Principal, T]:
+        with read_only(self.factory()) as session:
+            principal = auth_service.authenticate_token(
+                session=session, settings=self.settings, token=self.token
+            )
+            principal = _check_role(principal, self.allowed)
+            return principal, read(session, principal)
+
+    def _record(
+        self, record: Callable[[Session, Principal, T], None], principal: Principal, result: T
+    ) -> None:
+        with self.factory() as session:
+            record(session, principal, result)
+            session.commit()
 
     def _in_thread(self, work: Callable[[Session, Principal], T]) -> T:
         with self.factory() as session:

@@ -25,6 +25,9 @@ from app.core.errors import AppError
 # Connections per process to a server database (PostgreSQL).
 POOL_SIZE = 10
 POOL_OVERFLOW = 10
+# Transactions that only read, at once, per process on SQLite: fewer than the connections its
+# pool keeps (five, and ten more when busy) besides the writer's.
+SQLITE_READERS = 4
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -165,21 +168,41 @@ class DatabaseTurns:
     a thread to finish on. SQLite has one writer at a time and every request writes (its audit
     entry at least): its requests take turns one by one, each starting the moment the one
     before has committed, instead of polling SQLite's busy handler, which sleeps up to 100 ms
-    between tries (other processes still meet it). PostgreSQL's turns are its pool's size."""
+    between tries (other processes still meet it). PostgreSQL's turns are its pool's size.
+
+    Work that only reads can take a reading turn instead: on SQLite it waits for no writer and
+    holds none up (a reader sees the last commit), so readers have turns of their own, fewer
+    than the connections the pool keeps besides the writer's. On PostgreSQL it is a turn like
+    any other."""
 
     def __init__(self, engine: Engine) -> None:
+        self.reading_capacity: int | None
         if engine.dialect.name == "sqlite":
-            self.capacity = 1
+            self.capacity, self.reading_capacity = 1, SQLITE_READERS
         else:
-            self.capacity = POOL_SIZE + POOL_OVERFLOW
+            self.capacity, self.reading_capacity = POOL_SIZE + POOL_OVERFLOW, None
         self._slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
             weakref.WeakKeyDictionary()
         )
+        self._reading_slots: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, asyncio.Semaphore
+        ] = weakref.WeakKeyDictionary()
 
     @asynccontextmanager
     async def turn(self) -> AsyncIterator[None]:
         loop = asyncio.get_running_loop()
         slots = self._slots.setdefault(loop, asyncio.Semaphore(self.capacity))
+        async with slots:
+            yield
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[None]:
+        if self.reading_capacity is None:
+            async with self.turn():
+                yield
+            return
+        loop = asyncio.get_running_loop()
+        slots = self._reading_slots.setdefault(loop, asyncio.Semaphore(self.reading_capacity))
         async with slots:
             yield
 

@@ -3,7 +3,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from app.auth.dependencies import allow
+from app.auth.dependencies import UnitOfWork, allow, unit_of_work
 from app.auth.principal import Principal
 from app.auth.roles import Role
 from app.core.db import SessionDep
@@ -15,10 +15,7 @@ from app.statistics import export, schemas, service
 from app.statistics.models import StatisticsBaseline
 
 router = APIRouter()
-Readers = Annotated[
-    Principal,
-    Depends(allow(Role.REPORTER, Role.DELEGATE, Role.ADMIN, Role.COORDINATOR, Role.INTRANET)),
-]
+READERS = (Role.REPORTER, Role.DELEGATE, Role.ADMIN, Role.COORDINATOR, Role.INTRANET)
 BaselineReaders = Annotated[Principal, Depends(allow(Role.REPORTER, Role.DELEGATE, Role.ADMIN))]
 Admin = Annotated[Principal, Depends(allow(Role.ADMIN))]
 Year = Annotated[int, Path(ge=1990, le=2200, description="A calendar year.")]
@@ -77,11 +74,10 @@ def _wants_csv(request: Request, format_: str | None) -> bool:
     summary="The annual statistics of a year, compared with another",
     description=DEFINITIONS,
 )
-def annual_statistics(
+async def annual_statistics(
     year: Year,
     request: Request,
-    session: SessionDep,
-    principal: Readers,
+    unit: Annotated[UnitOfWork, Depends(unit_of_work(*READERS))],
     compare_to: Annotated[int | None, Query(ge=1990, le=2200)] = None,
     organisation: Annotated[
         str | None,
@@ -93,14 +89,19 @@ def annual_statistics(
     lang: Language = Language.FR,
     format: Annotated[Literal["json", "csv"] | None, Query()] = None,
 ) -> Response:
-    stats = service.annual(
-        session=session,
-        principal=principal,
-        year=year,
-        compare_to=compare_to,
-        organisation=organisation,
-        suppress_below=suppress_below,
-        lang=lang,
+    stats = await unit.read_then_record(
+        lambda session, principal: service.annual(
+            session=session,
+            principal=principal,
+            year=year,
+            compare_to=compare_to,
+            organisation=organisation,
+            suppress_below=suppress_below,
+            lang=lang,
+        ),
+        lambda session, principal, stats: service.record_annual(
+            session=session, principal=principal, stats=stats
+        ),
     )
     if _wants_csv(request, format):
         return Response(

@@ -328,7 +328,7 @@ def annual(
         _union(current.requalifications or {}, earlier.requalifications or {}),
         key=lambda pair: (TYPOLOGY_CODES.index(pair[0]), TYPOLOGY_CODES.index(pair[1])),
     )
-    result = schemas.AnnualStatistics(
+    return schemas.AnnualStatistics(
         year=year,
         lang=lang,
         organisation=organisation_code,
@@ -402,19 +402,24 @@ def annual(
             for code in sorted(_union(current.reports_by_authority, earlier.reports_by_authority))
         ],
     )
+
+
+def record_annual(
+    *, session: Session, principal: Principal, stats: schemas.AnnualStatistics
+) -> None:
+    """The audit entry of annual statistics that were read."""
     audit_service.record(
         session=session,
         principal=principal,
         action="statistics.annual",
         object_type="statistics",
-        object_id=str(year),
+        object_id=str(stats.year),
         detail={
-            "compare_to": comparison_year,
-            "organisation": organisation_code,
-            "suppress_below": suppress_below,
+            "compare_to": stats.comparison.year,
+            "organisation": stats.organisation,
+            "suppress_below": stats.suppress_below,
         },
     )
-    return result
 
 
 # --- baselines ------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ temporary folder.
 import argparse
 import itertools
 import json
+import math
 import os
 import random
 import secrets
@@ -75,6 +76,13 @@ CODES = [f"M{n}" for n in range(1, 25)]
 CODE_WEIGHTS = [14, 5, 6, 3, 3, 1, 2, 4, 3, 3, 1, 1, 2, 1, 4, 4, 3, 2, 6, 2, 12, 10, 5, 3]
 SEVERITY_WEIGHTS = {"green": 50, "orange": 35, "red": 15}
 ORGANISATIONS = ["MRE", "HSO", "FDN", "CDH", "MSE", "ADD", "EPI"]
+# What intake sends, besides the day and (to the service) the organisation.
+INTAKE_BODY = {
+    "intake_typology": "M1",
+    "severity": "orange",
+    "summary": "Benchmark intake.",
+    "requester_kind": "staff",
+}
 CHUNK = 5_000
 # Accounts that intake is spread over, as it comes from many delegates and intranets: each
 # stays well under the default rate limit.
@@ -430,15 +438,7 @@ def measure_statistics(
     url: str, base: str, credentials: tuple[str, str], year: int, repeat: int
 ) -> dict[str, float]:
     with httpx.Client(base_url=base, timeout=600) as client:
-        token = client.post(
-            "/api/v1/auth/token",
-            data={
-                "grant_type": "client_credentials",
-                "client_id": credentials[0],
-                "client_secret": credentials[1],
-            },
-        ).json()["access_token"]
-        headers = {"Authorization": f"Bearer {token}"}
+        headers = {"Authorization": f"Bearer {_reporter_token(client, credentials)}"}
 
         def endpoint() -> None:
             response = client.get(f"/api/v1/statistics/annual/{year}", headers=headers)
@@ -467,18 +467,81 @@ def measure_statistics(
     }
 
 
+def _reporter_token(client: httpx.Client, credentials: tuple[str, str]) -> str:
+    token: str = client.post(
+        "/api/v1/auth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": credentials[0],
+            "client_secret": credentials[1],
+        },
+    ).json()["access_token"]
+    return token
+
+
+def measure_filing_while_counting(
+    base: str, seeded: dict[str, Any], year: int, calls: int
+) -> dict[str, float]:
+    """How long filing a situation takes while the annual statistics are being counted: one
+    client files a situation every 20 ms while `calls` statistics calls run one after the
+    other; the creations sent during a call are the ones that count."""
+    settings = Settings(secret_key=SECRET_KEY)
+    token = security.create_access_token(
+        settings=settings,
+        account_id=seeded["intake_accounts"][0],
+        token_version=0,
+        role=Role.DELEGATE.value,
+    )[0]
+    payload = json.dumps(
+        {**INTAKE_BODY, "opened_on": date.today().isoformat(), "organisation": ORGANISATIONS[0]}
+    ).encode()
+    sent: list[tuple[float, float]] = []
+    done = threading.Event()
+
+    def file_situations() -> None:
+        connection = HTTPConnection(urlsplit(base).netloc, timeout=600)
+        headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+        while not done.is_set():
+            start = time.perf_counter()
+            connection.request("POST", "/api/v1/situations", body=payload, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            if response.status != 201:
+                raise RuntimeError(f"intake: {response.status}")
+            sent.append((start, time.perf_counter()))
+            time.sleep(0.02)
+
+    windows: list[tuple[float, float]] = []
+    with httpx.Client(base_url=base, timeout=600) as client:
+        headers = {
+            "Authorization": f"Bearer {_reporter_token(client, seeded['credentials']['reporter'])}"
+        }
+        filer = threading.Thread(target=file_situations)
+        filer.start()
+        try:
+            time.sleep(0.5)
+            for _ in range(calls):
+                start = time.perf_counter()
+                client.get(f"/api/v1/statistics/annual/{year}", headers=headers).raise_for_status()
+                windows.append((start, time.perf_counter()))
+        finally:
+            done.set()
+            filer.join()
+    during = sorted(end - start for start, end in sent if any(a <= start <= b for a, b in windows))
+    return {
+        "created": len(during),
+        "median": statistics.median(during) if during else math.nan,
+        "slowest": during[-1] if during else math.nan,
+        "counting": sum(b - a for a, b in windows),
+    }
+
+
 def measure_intake(
     url: str, seeded: dict[str, Any], requests: int, workers: int, rounds: int
 ) -> dict[str, list[float]]:
     """Requests a second of each endpoint in `rounds` alternating runs: both servers run side
     by side, so that a slower moment of the machine falls on both alike."""
-    body = {
-        "opened_on": date.today().isoformat(),
-        "intake_typology": "M1",
-        "severity": "orange",
-        "summary": "Benchmark intake.",
-        "requester_kind": "staff",
-    }
+    body = {**INTAKE_BODY, "opened_on": date.today().isoformat()}
     bare_body = {
         **body,
         "organisation_id": seeded["organisation_ids"][0],
@@ -582,17 +645,18 @@ def main() -> int:
             stats = measure_statistics(
                 url, base, seeded["credentials"]["reporter"], year, args.repeat
             )
+            overlap = measure_filing_while_counting(base, seeded, year, calls=3)
         intake = measure_intake(
             url, seeded, args.intake_requests, args.intake_workers, args.intake_rounds
         )
-        results.append((size, stats, intake))
+        results.append((size, stats, intake, overlap))
     print()
     print(f"Annual statistics for {year} (compared with {year - 1}), {args.repeat} calls each")
     print(
         f"{'situations':>12} {'per year':>9} | {'endpoint median':>15} {'p95':>8} | "
         f"{'floor median':>12} {'p95':>8} | {'ratio':>5} | {'µs / situation':>14}"
     )
-    for size, stats, _ in results:
+    for size, stats, _, _ in results:
         ratio = stats["endpoint_median"] / stats["floor_median"]
         per_year = size // 10
         print(
@@ -608,11 +672,22 @@ def main() -> int:
         "alternating runs (lowest-highest)"
     )
     print(f"{'situations':>12} | {'POST /situations':>24} | {'bare insert':>24} | {'ratio':>5}")
-    for size, _, intake in results:
+    for size, _, intake, _ in results:
         ours, bare = statistics.median(intake["ours"]), statistics.median(intake["bare"])
         print(
             f"{size:>12,} | {_rate(ours, intake['ours']):>24} | "
             f"{_rate(bare, intake['bare']):>24} | {ours / bare:>5.2f}"
+        )
+    print()
+    print(
+        "Filing while the statistics are counted: one client files a situation every 20 ms "
+        "during 3 statistics calls"
+    )
+    print(f"{'situations':>12} | {'counting':>9} | {'filed':>5} | {'median':>7} | {'slowest':>7}")
+    for size, _, _, overlap in results:
+        print(
+            f"{size:>12,} | {overlap['counting']:>7.1f} s | {overlap['created']:>5.0f} | "
+            f"{overlap['median'] * 1000:>4.0f} ms | {overlap['slowest'] * 1000:>4.0f} ms"
         )
     return 0
 

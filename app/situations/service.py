@@ -506,12 +506,11 @@ def _record_change(
     return record
 
 
-# Every dated record of a situation's history but the delegates' actions, which may precede
-# the opening of the file (a first call).
+# The dated records of a situation's history that follow its opening; reports to an authority
+# and the delegates' actions may come before it (a first report, a first call).
 _DATED = (
     SeverityChange.changed_on,
     YearEndReview.reviewed_on,
-    AuthorityReport.decided_on,
     Closure.closed_on,
     Reopening.reopened_on,
 )
@@ -696,8 +695,9 @@ def add_report(
     situation = _for_change(
         session=session, principal=principal, situation_id=situation_id, if_match=if_match
     )
+    # A report may precede the opening: an organisation may report before it turns to a
+    # delegate.
     _not_in_future("decided_on", data.decided_on)
-    _not_before("decided_on", data.decided_on, situation.opened_on, OPENED)
     if data.decision is ReportDecision.REPORTED:
         if data.authority is None:
             raise ValidationFailed.on("authority", "required when the situation was reported")

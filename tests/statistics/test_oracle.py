@@ -46,6 +46,13 @@ def draw(rng: random.Random) -> Drawn:
         organisation,
     )
     day, open_, reported = opened_on, True, False
+    if rng.random() < 0.1:
+        # The organisation reported before it turned to a delegate, at times the year before.
+        early = opened_on - timedelta(days=rng.randint(1, 60))
+        authority = rng.choice(AUTHORITIES)
+        drawn.story.report(early.isoformat(), authority)
+        drawn.events.append(("reported", early, {"authority": authority}))
+        reported = True
     for _ in range(rng.randint(0, 8)):
         # Often on either side of a year's end, where the figures of two years part.
         year_end = date(day.year, 12, 31)

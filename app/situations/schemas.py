@@ -88,7 +88,11 @@ class SituationUpdate(StrictModel):
         },
     )
 
-    opened_on: date | None = None
+    opened_on: date | None = Field(
+        default=None,
+        description="Not after the first colour change, year-end review, closure or reopening, "
+        "nor after the year of a year-end review.",
+    )
     intake_typology: TypologyCode | None = None
     summary: Narrative | None = Field(default=None, description=SUMMARY_HELP)
     requester_kind: ReferenceCode | None = None
@@ -159,7 +163,10 @@ class SeverityChangeCreate(StrictModel):
 
     severity: Severity
     reason: Note = Field(description="Why the colour changes.")
-    changed_on: date | None = Field(default=None, description="Defaults to today.")
+    changed_on: date | None = Field(
+        default=None,
+        description="Defaults to today. Not before the opening, nor before the last change.",
+    )
 
 
 class ReviewCreate(StrictModel):
@@ -179,7 +186,9 @@ class ReviewCreate(StrictModel):
 
     year: int = Field(ge=1990, le=2200, description="The year under review.")
     typology: TypologyCode = Field(description="Closure-stage typology at the end of that year.")
-    reviewed_on: date | None = Field(default=None, description="Defaults to today.")
+    reviewed_on: date | None = Field(
+        default=None, description="Defaults to today. Not before the opening."
+    )
     note: Note | None = None
 
 
@@ -204,7 +213,10 @@ class ReportCreate(StrictModel):
         description="Required when reported: a code of GET /api/v1/reference/authorities.",
         examples=["parquet"],
     )
-    decided_on: date = Field(description="Date of the report, or of the decision not to report.")
+    decided_on: date = Field(
+        description="Date of the report, or of the decision not to report; it may precede the "
+        "opening (an organisation may report before it turns to a delegate)."
+    )
     justification: Note | None = Field(
         default=None, description="Required for a decision not to report."
     )
@@ -246,7 +258,7 @@ class ClosureCreate(StrictModel):
         },
     )
 
-    closed_on: date
+    closed_on: date = Field(description="Not before the opening, nor before the last reopening.")
     typology: TypologyCode = Field(description="Closure typology.")
     outcome: Note = Field(description="How the situation ended.")
 
@@ -262,7 +274,9 @@ class ReopeningCreate(StrictModel):
     )
 
     reason: Note
-    reopened_on: date | None = Field(default=None, description="Defaults to today.")
+    reopened_on: date | None = Field(
+        default=None, description="Defaults to today. Not before the closure it reopens."
+    )
 
 
 class Actor(BaseModel):

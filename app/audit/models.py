@@ -46,7 +46,8 @@ class AuditHead(Base):
     """The chain's last entry, its position and hash: one row, kept by a trigger on
     `audit_entries` (migration 0009). An entry is sealed on the head it reads here, and on
     PostgreSQL that read locks the row until commit, so entries are sealed one transaction at
-    a time. Position 0 and `GENESIS` while the chain is empty.
+    a time. Position 0 and `GENESIS` while the chain is empty. A trigger refuses to delete it
+    (migration 0010): without it no entry could be sealed.
 
     A table rebuilt by a batch migration on SQLite loses its triggers: such a migration of
     `audit_entries` must create the trigger again.

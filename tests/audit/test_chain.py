@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
@@ -223,3 +224,10 @@ async def test_access_report_is_for_delegates(client: httpx.AsyncClient, world: 
         f"{URL}/00000000-0000-4000-8000-000000000000/accesses", headers=world.delegate.headers
     )
     assert_problem(response, 404)
+
+
+def test_the_chain_head_cannot_be_deleted(db: Database) -> None:
+    """Without its head no entry could be sealed: every audited request would fail."""
+    with pytest.raises(DBAPIError, match="head of the audit chain cannot be deleted"):
+        db.execute(delete(AuditHead))
+    assert db.all(select(AuditHead.position)) == [0]

@@ -25,6 +25,10 @@ matplotlib.use("svg")
 import matplotlib.pyplot as plt
 from matplotlib.ticker import MaxNLocator
 
+# Element ids drawn from a fixed salt, and no date in the drawing (see `_svg`): the same figures
+# give the same file.
+matplotlib.rcParams["svg.hashsalt"] = "bientraitance"
+
 Stats = dict[str, Any]
 
 TEXTS: dict[str, dict[str, str]] = {
@@ -54,6 +58,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "groups": "Groupes de typologies",
         "group": "Groupe",
         "share": "Part",
+        "at_closure": "à la sortie",
         "change": "Évolution",
         "organisations": "Par organisation",
         "organisation": "Organisation",
@@ -104,6 +109,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "groups": "Typology groups",
         "group": "Group",
         "share": "Share",
+        "at_closure": "at closure",
         "change": "Change",
         "organisations": "By organisation",
         "organisation": "Organisation",
@@ -153,6 +159,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "groups": "Typologiegruppen",
         "group": "Gruppe",
         "share": "Anteil",
+        "at_closure": "beim Abschluss",
         "change": "Veränderung",
         "organisations": "Nach Organisation",
         "organisation": "Organisation",
@@ -266,7 +273,7 @@ def _share(value: float | None) -> str:
 
 def _svg(figure: Any) -> str:
     buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", bbox_inches="tight")
+    figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     plt.close(figure)
     text = buffer.getvalue()
     return text[text.index("<svg") :]
@@ -471,9 +478,10 @@ def render_html(stats: Stats, lang: str) -> str:
                 t["code"],
                 t["intake"],
                 t["closure"],
-                t["share"],
-                str(before),
-                t["change"],
+                # The share, the year before and the change are the closure's.
+                f"{t['share']} {t['at_closure']}",
+                f"{before} {t['at_closure']}",
+                f"{t['change']} {t['at_closure']}",
             ],
             [
                 [

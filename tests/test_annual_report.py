@@ -82,6 +82,10 @@ async def test_report(
     # Key figures: 16 situations against 4, +300.0 %.
     assert re.search(r'<div class="value">16</div>', page)
     assert "+300.0" in page
+    # The same figures give the same file, charts included.
+    again = tmp_path / "again.html"
+    assert await asyncio.to_thread(annual_report.main, [*arguments[:-1], str(again)]) == 0
+    assert again.read_text(encoding="utf-8") == page
 
     english = tmp_path / "report-en.html"
     code = await asyncio.to_thread(

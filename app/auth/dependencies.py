@@ -108,12 +108,16 @@ class UnitOfWork:
                 await run_in_threadpool(self._record, record, principal, result)
         return result
 
+    def _caller(self, session: Session) -> Principal:
+        """The caller's account as it is now, then its role: 401, 429, then 403."""
+        principal = auth_service.authenticate_token(
+            session=session, settings=self.settings, token=self.token
+        )
+        return _check_role(principal, self.allowed)
+
     def _read(self, read: Callable[[Session, Principal], T]) -> tuple[Principal, T]:
         with read_only(self.factory()) as session:
-            principal = auth_service.authenticate_token(
-                session=session, settings=self.settings, token=self.token
-            )
-            principal = _check_role(principal, self.allowed)
+            principal = self._caller(session)
             return principal, read(session, principal)
 
     def _record(
@@ -126,10 +130,7 @@ class UnitOfWork:
     def _in_thread(self, work: Callable[[Session, Principal], T]) -> T:
         with self.factory() as session:
             try:
-                principal = auth_service.authenticate_token(
-                    session=session, settings=self.settings, token=self.token
-                )
-                result = work(session, _check_role(principal, self.allowed))
+                result = work(session, self._caller(session))
             except AppError as exc:
                 if exc.keeps_changes:
                     session.commit()

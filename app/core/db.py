@@ -176,35 +176,33 @@ class DatabaseTurns:
     any other."""
 
     def __init__(self, engine: Engine) -> None:
-        self.reading_capacity: int | None
-        if engine.dialect.name == "sqlite":
-            self.capacity, self.reading_capacity = 1, SQLITE_READERS
-        else:
-            self.capacity, self.reading_capacity = POOL_SIZE + POOL_OVERFLOW, None
-        self._slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
-            weakref.WeakKeyDictionary()
-        )
-        self._reading_slots: weakref.WeakKeyDictionary[
-            asyncio.AbstractEventLoop, asyncio.Semaphore
-        ] = weakref.WeakKeyDictionary()
+        sqlite = engine.dialect.name == "sqlite"
+        self._writing = _Slots(1 if sqlite else POOL_SIZE + POOL_OVERFLOW)
+        self._reading = _Slots(SQLITE_READERS) if sqlite else self._writing
 
     @asynccontextmanager
     async def turn(self) -> AsyncIterator[None]:
-        loop = asyncio.get_running_loop()
-        slots = self._slots.setdefault(loop, asyncio.Semaphore(self.capacity))
-        async with slots:
+        async with self._writing.get():
             yield
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[None]:
-        if self.reading_capacity is None:
-            async with self.turn():
-                yield
-            return
-        loop = asyncio.get_running_loop()
-        slots = self._reading_slots.setdefault(loop, asyncio.Semaphore(self.reading_capacity))
-        async with slots:
+        async with self._reading.get():
             yield
+
+
+class _Slots:
+    """A number of slots, as one semaphore per event loop (tests run several loops)."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def get(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        return self._by_loop.setdefault(loop, asyncio.Semaphore(self.capacity))
 
 
 async def database_turn(request: Request) -> AsyncIterator[None]:

@@ -113,13 +113,12 @@ _PARAMETERS = [field.name for field in fields(PendingEntry)]
 def _sealing_statement() -> Any:
     entries = table(AuditEntry)
     head = table(AuditHead)
-    names = _PARAMETERS
     position = head.c.position + 1
     content = bindparam("before", type_=String) + cast(position, String) + bindparam("after")
     return insert(entries).from_select(
-        [*names, "position", "previous_hash", "hash"],
+        [*_PARAMETERS, "position", "previous_hash", "hash"],
         select(
-            *(bindparam(name, type_=entries.c[name].type) for name in names),
+            *(bindparam(name, type_=entries.c[name].type) for name in _PARAMETERS),
             position,
             head.c.hash,
             sha256_hex(head.c.hash + "\n" + content),

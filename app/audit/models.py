@@ -50,7 +50,7 @@ class AuditHead(Base):
     (migration 0010): without it no entry could be sealed.
 
     A table rebuilt by a batch migration on SQLite loses its triggers: such a migration of
-    `audit_entries` must create the trigger again.
+    `audit_entries` or `audit_head` must create theirs again (migrations 0009 and 0010).
     """
 
     __tablename__ = "audit_head"

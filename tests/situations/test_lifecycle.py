@@ -15,6 +15,13 @@ URL = "/api/v1/situations"
 CLOSURE = {"closed_on": "2026-06-30", "typology": "M21", "outcome": "Practice reviewed in team."}
 
 
+async def _history(client: httpx.AsyncClient, world: World, sid: str) -> dict[str, Any]:
+    response = await client.get(f"{URL}/{sid}/history", headers=world.delegate.headers)
+    assert response.status_code == 200, response.text
+    history: dict[str, Any] = response.json()
+    return history
+
+
 async def test_severity_change(
     client: httpx.AsyncClient, world: World, new_situation: NewSituation
 ) -> None:
@@ -297,7 +304,7 @@ async def test_history_in_order_with_who_and_when(
     for path, body, caller in steps:
         response = await client.post(f"{URL}/{sid}/{path}", json=body, headers=caller.headers)
         assert response.status_code == 201, response.text
-    history = (await client.get(f"{URL}/{sid}/history", headers=world.delegate.headers)).json()
+    history = await _history(client, world, sid)
     kinds = [e["kind"] for e in history["entries"]]
     assert kinds == [
         "created",
@@ -378,8 +385,7 @@ async def test_history_is_dated_in_the_order_it_happened(
     patch = {**world.delegate.headers, "If-Match": current.headers["ETag"]}
     later = await client.patch(f"{URL}/{sid}", json={"opened_on": "2026-05-02"}, headers=patch)
     refused(later, "opened_on", "2026-05-01")
-    history = (await client.get(f"{URL}/{sid}/history", headers=world.delegate.headers)).json()
-    kinds = [entry["kind"] for entry in history["entries"]]
+    kinds = [entry["kind"] for entry in (await _history(client, world, sid))["entries"]]
     assert kinds == [
         "created",
         "authority_report",

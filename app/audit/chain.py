@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.audit.models import AuditEntry, AuditHead
 from app.core.db import sha256_hex, table
+from app.core.prebuilt import Prebuilt
 
 GENESIS = "0" * 64
 PENDING = "audit_pending"
@@ -96,15 +97,13 @@ def _seal_pending(session: Session) -> None:
     pending: list[PendingEntry] = session.info.pop(PENDING, [])
     if not pending:
         return
-    rows = []
+    # `seal`, in SQL: one statement per entry, each on the head that the trigger moved after
+    # the entry before.
     for entry in pending:
         before, after = content_around_position(entry)
         row = {name: getattr(entry, name) for name in _PARAMETERS}
         row["before"], row["after"] = before, after
-        rows.append(row)
-    # `seal`, in SQL: one statement per entry, each on the head that the trigger moved after
-    # the entry before.
-    session.connection().execute(_SEAL, rows)
+        _SEAL.run(session, row)
 
 
 _PARAMETERS = [field.name for field in fields(PendingEntry)]
@@ -130,7 +129,7 @@ def _sealing_statement() -> Any:
 
 
 # Built once: it runs at every commit that audits something.
-_SEAL = _sealing_statement()
+_SEAL = Prebuilt(_sealing_statement())
 
 
 @event.listens_for(Session, "after_rollback")

@@ -31,6 +31,7 @@ from app.core.db import table, utcnow
 from app.core.errors import BusinessRuleViolation, NotFound, ValidationFailed
 from app.core.etag import require_if_match
 from app.core.pagination import decode_cursor, encode_cursor
+from app.core.prebuilt import Prebuilt
 from app.organisations import service as organisation_service
 from app.organisations.models import Organisation, Site
 from app.reference import service as reference_service
@@ -164,20 +165,19 @@ def _insert_numbered() -> Any:
 
 # Built once: every creation runs them. SQLite has one writer at a time, so that nothing waits
 # on its counter between the two statements: it counts, then inserts.
-_NEXT_REFERENCE = _next_reference(sqlite_insert)
-_INSERT_SITUATION = insert(table(Situation))
-_INSERT_NUMBERED = _insert_numbered()
+_NEXT_REFERENCE = Prebuilt(_next_reference(sqlite_insert))
+_INSERT_SITUATION = Prebuilt(insert(table(Situation)))
+_INSERT_NUMBERED = Prebuilt(_insert_numbered())
 
 
 def _insert_situation(*, session: Session, row: dict[str, Any]) -> int:
     """Numbers the situation in its year and inserts it; returns its sequence number."""
     if session.get_bind().dialect.name == "postgresql":
-        sequence: int = session.execute(_INSERT_NUMBERED, row).scalar_one()
-        return sequence
-    sequence = session.execute(_NEXT_REFERENCE, {"year": row["year"]}).scalar_one()
-    session.execute(
-        _INSERT_SITUATION,
-        {**row, "sequence": sequence, "reference": reference_of(row["year"], sequence)},
+        numbered: int = _INSERT_NUMBERED.one_or_none(session, row).sequence
+        return numbered
+    sequence: int = _NEXT_REFERENCE.one_or_none(session, {"year": row["year"]}).last_value
+    _INSERT_SITUATION.run(
+        session, {**row, "sequence": sequence, "reference": reference_of(row["year"], sequence)}
     )
     return sequence
 
@@ -217,11 +217,11 @@ def _new_situation_checks() -> Select[int, str, bool, str | None, bool, bool, bo
     )
 
 
-_NEW_IN_OWN_ORGANISATION = _new_situation_checks().where(
-    table(Organisation).c.id == bindparam("id")
+_NEW_IN_OWN_ORGANISATION = Prebuilt(
+    _new_situation_checks().where(table(Organisation).c.id == bindparam("id"))
 )
-_NEW_IN_ORGANISATION = _new_situation_checks().where(
-    table(Organisation).c.code == bindparam("code")
+_NEW_IN_ORGANISATION = Prebuilt(
+    _new_situation_checks().where(table(Organisation).c.code == bindparam("code"))
 )
 
 
@@ -237,13 +237,13 @@ def _home_of_new(*, session: Session, principal: Principal, data: schemas.Situat
     if principal.role in ORGANISATION_ROLES:
         if principal.organisation_id is None or code not in (None, principal.organisation_code):
             raise ValidationFailed.on("organisation", "no organisation in your reach has this code")
-        row = session.execute(
-            _NEW_IN_OWN_ORGANISATION, {**codes, "id": principal.organisation_id}
-        ).one_or_none()
+        row = _NEW_IN_OWN_ORGANISATION.one_or_none(
+            session, {**codes, "id": principal.organisation_id}
+        )
     elif code is None:
         raise ValidationFailed.on("organisation", "required")
     else:
-        row = session.execute(_NEW_IN_ORGANISATION, {**codes, "code": code}).one_or_none()
+        row = _NEW_IN_ORGANISATION.one_or_none(session, {**codes, "code": code})
     if row is None:
         raise ValidationFailed.on("organisation", "no organisation in your reach has this code")
     (

@@ -1,0 +1,148 @@
+"""Prebuilt statements: run on the driver's cursor, they must store and read every value as
+SQLAlchemy does, and fail as SQLAlchemy fails."""
+
+import uuid
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import bindparam, insert, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.core.db import table
+from app.core.prebuilt import Prebuilt
+from app.organisations.models import Organisation
+from app.situations.enums import Severity, SituationStatus
+from app.situations.models import Situation
+from tests.conftest import Database
+from tests.factories import World
+
+SUMMARY = "Éléments confidentiels : « gestes déplacés » signalés par l'équipe de nuit."
+
+_situations, _organisations = table(Situation), table(Organisation)
+_INSERT = Prebuilt(insert(_situations).returning(_situations.c.created_at, _situations.c.status))
+_READ = Prebuilt(
+    select(
+        _situations.c.summary,
+        _situations.c.opened_on,
+        _situations.c.created_at,
+        _situations.c.erased_at,
+        _situations.c.severity,
+        _organisations.c.active,
+        _organisations.c.code.label("organisation_code"),
+    )
+    .join(_organisations)
+    .where(_situations.c.id == bindparam("id"))
+)
+
+
+@pytest.fixture(autouse=True)
+def _keyring(app: FastAPI) -> None:
+    """The service installs its encryption keys when it is built."""
+
+
+def _row(world: World, db: Database, **overrides: object) -> dict[str, object]:
+    organisation_id = db.scalar(select(Organisation.id).where(Organisation.code == world.org_a))
+    # 09:30 in a zone two hours ahead of UTC: stored, and read back, as 07:30 UTC.
+    created = datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=timezone(timedelta(hours=2)))
+    return {
+        "id": str(uuid.uuid4()),
+        "reference": f"2026-{uuid.uuid4().int % 10**6:06d}",
+        "year": 2026,
+        "sequence": uuid.uuid4().int % 10**6,
+        "organisation_id": organisation_id,
+        "site_id": None,
+        "opened_on": date(2026, 2, 28),
+        "intake_typology": "M4",
+        "initial_severity": Severity.RED,
+        "severity": Severity.ORANGE,
+        "status": SituationStatus.OPEN,
+        "requester_kind": "staff",
+        "age_group": None,
+        "summary": SUMMARY,
+        "current_closure_id": None,
+        "created_by_id": world.delegate.account_id,
+        "created_at": created,
+        "updated_at": created,
+        "erased_at": None,
+        "version": 1,
+        **overrides,
+    }
+
+
+def test_values_are_written_and_read_through_their_column_types(
+    world: World, db: Database, session_factory: sessionmaker[Session]
+) -> None:
+    row = _row(world, db)
+    with session_factory.begin() as session:
+        (returned,) = _INSERT.rows(session, row)
+    assert returned.created_at == datetime(2026, 3, 1, 7, 30, 15, 123456, tzinfo=UTC)
+    assert returned.created_at.tzinfo is not None
+    assert returned.status is SituationStatus.OPEN
+
+    # As the mapped model reads it.
+    with session_factory() as session:
+        stored = session.get(Situation, row["id"])
+        assert stored is not None
+        assert stored.summary == SUMMARY
+        assert stored.opened_on == date(2026, 2, 28)
+        assert stored.created_at == returned.created_at
+        assert stored.initial_severity is Severity.RED
+        assert stored.severity is Severity.ORANGE
+    # The narrative is encrypted at rest, as when the model writes it.
+    at_rest = db.scalar(
+        text("SELECT summary FROM situations WHERE id = :id").bindparams(id=row["id"])
+    )
+    assert "confidentiels" not in at_rest
+
+    # And a row the model wrote reads back alike.
+    written = Situation(**_row(world, db, severity=Severity.GREEN, erased_at=None))
+    with session_factory.begin() as session:
+        session.add(written)
+    with session_factory() as session:
+        read = _READ.one_or_none(session, {"id": written.id})
+    assert read.summary == SUMMARY
+    assert read.opened_on == date(2026, 2, 28)
+    assert read.created_at == datetime(2026, 3, 1, 7, 30, 15, 123456, tzinfo=UTC)
+    assert read.erased_at is None
+    assert read.severity is Severity.GREEN
+    assert read.active is True
+    assert read.organisation_code == world.org_a
+
+
+def test_nothing_is_found_as_none(session_factory: sessionmaker[Session]) -> None:
+    with session_factory() as session:
+        assert _READ.one_or_none(session, {"id": str(uuid.uuid4())}) is None
+        assert _READ.rows(session, {"id": str(uuid.uuid4())}) == []
+
+
+def test_driver_errors_are_raised_as_sqlalchemy_raises_them_without_the_values(
+    world: World, db: Database, session_factory: sessionmaker[Session]
+) -> None:
+    row = _row(world, db)
+    with session_factory.begin() as session:
+        _INSERT.rows(session, row)
+    with pytest.raises(IntegrityError) as raised, session_factory.begin() as session:
+        _INSERT.rows(session, {**row, "id": str(uuid.uuid4())})  # the same reference
+    assert SUMMARY not in str(raised.value)
+    assert str(row["reference"]) not in str(raised.value.params)
+    # The failed transaction was rolled back, the first row is there alone.
+    assert db.count(Situation) == 1
+
+
+def test_a_missing_value_is_refused_before_anything_is_sent(
+    session_factory: sessionmaker[Session],
+) -> None:
+    with pytest.raises(Exception, match="id"), session_factory() as session:
+        _READ.rows(session, {})
+
+
+def test_statements_rewritten_at_execution_are_refused(
+    session_factory: sessionmaker[Session],
+) -> None:
+    in_list = Prebuilt(
+        select(_situations.c.id).where(_situations.c.id.in_(bindparam("ids", expanding=True)))
+    )
+    with pytest.raises(ValueError, match="plain bound values"), session_factory() as session:
+        in_list.rows(session, {"ids": ["x"]})

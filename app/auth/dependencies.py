@@ -135,7 +135,9 @@ class UnitOfWork:
                 if exc.keeps_changes:
                     session.commit()
                 raise
-            session.commit()
+            # The work may have committed already (an idempotent answer is final once made).
+            if session.in_transaction():
+                session.commit()
             return result
 
 

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 
-from app.api import OPENAPI_TAGS, api_router
+from app.api import OPENAPI_TAGS, include_api
 from app.core import crypto
 from app.core.config import Settings, get_settings
 from app.core.db import DatabaseTurns, make_engine, make_sessionmaker
@@ -96,7 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "X-Request-ID",
             ],
         )
-    app.include_router(api_router)
+    include_api(app)
     app.include_router(observability_router)
     document_common_problems(app)
     return app

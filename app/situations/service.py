@@ -6,6 +6,8 @@ from datetime import date, timedelta
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import (
+    Boolean,
+    Integer,
     Select,
     String,
     and_,
@@ -15,7 +17,10 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    literal_column,
+    or_,
     select,
+    true,
     union_all,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -28,7 +33,7 @@ from app.auth.models import Account
 from app.auth.principal import Principal
 from app.auth.roles import ORGANISATION_ROLES
 from app.core.db import table, utcnow
-from app.core.errors import BusinessRuleViolation, NotFound, ValidationFailed
+from app.core.errors import AppError, BusinessRuleViolation, Conflict, NotFound, ValidationFailed
 from app.core.etag import require_if_match
 from app.core.pagination import decode_cursor, encode_cursor
 from app.core.prebuilt import Prebuilt
@@ -133,55 +138,6 @@ def _next_reference(insert: Any) -> Any:
     )
 
 
-def _insert_numbered() -> Any:
-    """PostgreSQL: the next number of the year and the situation under it, in one statement.
-
-    The counter's row stays locked from the moment it is counted until the transaction
-    commits, and every creation of the year waits for it: numbering and inserting in one
-    statement keeps the wait as short as it can be (no trip back to the service in between).
-    The reference is written as `reference_of` writes it."""
-    situations = table(Situation)
-    number = _next_reference(pg_insert).cte("number")
-    given = [column for column in situations.c if column.name not in ("reference", "sequence")]
-    digits = cast(number.c.last_value, String)
-    reference = (
-        cast(bindparam("year"), String)
-        + "-"
-        + func.lpad(digits, func.greatest(4, func.length(digits)), "0")
-    )
-    return (
-        insert(situations)
-        .from_select(
-            [*(column.name for column in given), "reference", "sequence"],
-            select(
-                *(bindparam(column.name, type_=column.type) for column in given),
-                reference,
-                number.c.last_value,
-            ),
-        )
-        .returning(situations.c.sequence)
-    )
-
-
-# Built once: every creation runs them. SQLite has one writer at a time, so that nothing waits
-# on its counter between the two statements: it counts, then inserts.
-_NEXT_REFERENCE = Prebuilt(_next_reference(sqlite_insert))
-_INSERT_SITUATION = Prebuilt(insert(table(Situation)))
-_INSERT_NUMBERED = Prebuilt(_insert_numbered())
-
-
-def _insert_situation(*, session: Session, row: dict[str, Any]) -> int:
-    """Numbers the situation in its year and inserts it; returns its sequence number."""
-    if session.get_bind().dialect.name == "postgresql":
-        numbered: int = _INSERT_NUMBERED.one_or_none(session, row).sequence
-        return numbered
-    sequence: int = _NEXT_REFERENCE.one_or_none(session, {"year": row["year"]}).last_value
-    _INSERT_SITUATION.run(
-        session, {**row, "sequence": sequence, "reference": reference_of(row["year"], sequence)}
-    )
-    return sequence
-
-
 @dataclass(frozen=True, slots=True)
 class _Home:
     """The organisation and site a new situation is filed under."""
@@ -192,79 +148,178 @@ class _Home:
     has_subscriptions: bool
 
 
-def _new_situation_checks() -> Select[int, str, bool, str | None, bool, bool, bool]:
-    """A new situation's organisation and site, with whether its requester kind and age group
-    exist and whether anyone subscribed to the organisation's webhooks: one statement, built
-    once, since every creation runs it."""
+def _new_situation_checks(by: str) -> Select[int, str, bool, str | None, bool, bool, bool]:
+    """A new situation's organisation (found `by` its id or code, given as `home_id` or
+    `home_code`: `id` is the situation's) and site, with whether its requester kind and age
+    group exist and whether anyone subscribed to the organisation's webhooks."""
     organisations, sites = table(Organisation), table(Site)
-    return select(
-        organisations.c.id,
-        organisations.c.code,
-        organisations.c.active,
-        sites.c.name,
-        exists().where(table(RequesterKind).c.code == bindparam("requester_kind")),
-        exists().where(table(AgeGroup).c.code == bindparam("age_group")),
-        webhooks.any_active_subscription(organisations.c.id),
-    ).select_from(
-        organisations.outerjoin(
-            sites,
-            and_(
-                sites.c.id == bindparam("site_id"),
-                sites.c.organisation_id == organisations.c.id,
-                sites.c.active.is_(True),
-            ),
+    return (
+        select(
+            organisations.c.id,
+            organisations.c.code,
+            organisations.c.active,
+            sites.c.name.label("site_name"),
+            exists()
+            .where(table(RequesterKind).c.code == bindparam("requester_kind"))
+            .label("requester_kind_known"),
+            exists()
+            .where(table(AgeGroup).c.code == bindparam("age_group"))
+            .label("age_group_known"),
+            webhooks.any_active_subscription(organisations.c.id),
+        )
+        .select_from(
+            organisations.outerjoin(
+                sites,
+                and_(
+                    sites.c.id == bindparam("site_id"),
+                    sites.c.organisation_id == organisations.c.id,
+                    sites.c.active.is_(True),
+                ),
+            )
+        )
+        .where(organisations.c[by] == bindparam(f"home_{by}"))
+    )
+
+
+def _filing(*, by: str, numbered: bool) -> Prebuilt:
+    """A new situation, inserted only if it passes the checks that `_refusal` explains: its
+    organisation (found `by` id or code) active unless the caller belongs to it, its site an
+    active one of that organisation, its codes known. One statement, built once, since every
+    creation runs it. It returns the situation's number and what the answer says of its
+    organisation and site; nothing when refused.
+
+    `numbered` (PostgreSQL): the statement also takes the next number of the year. The
+    counter's row stays locked from then until the transaction commits, and every creation of
+    the year waits for it: numbering and inserting in one statement keeps the wait as short as
+    it can be. The reference is written as `reference_of` writes it. Otherwise (SQLite, one
+    writer at a time) the number is taken just before and given."""
+    situations = table(Situation)
+    home = _new_situation_checks(by).subquery("home")
+    accepted = and_(
+        or_(home.c.active, bindparam("inactive_allowed", type_=Boolean)),
+        or_(bindparam("site_id", type_=Integer).is_(None), home.c.site_name.is_not(None)),
+        home.c.requester_kind_known,
+        or_(bindparam("age_group", type_=String).is_(None), home.c.age_group_known),
+    )
+    given = [
+        column
+        for column in situations.c
+        if column.name not in ("organisation_id", "reference", "sequence")
+    ]
+    values: list[Any] = [bindparam(column.name, type_=column.type) for column in given]
+    source: Any = home
+    if numbered:
+        number = _next_reference(pg_insert).cte("number")
+        digits = cast(number.c.last_value, String)
+        reference: Any = (
+            cast(bindparam("year"), String)
+            + "-"
+            + func.lpad(digits, func.greatest(4, func.length(digits)), "0")
+        )
+        sequence: Any = number.c.last_value
+        source = home.join(number, true())
+    else:
+        reference = bindparam("reference", type_=String)
+        sequence = bindparam("sequence", type_=Integer)
+    return Prebuilt(
+        insert(situations)
+        .from_select(
+            [*(column.name for column in given), "organisation_id", "reference", "sequence"],
+            select(*values, home.c.id, reference, sequence).select_from(source).where(accepted),
+        )
+        .returning(
+            situations.c.sequence,
+            situations.c.organisation_id,
+            # Written out: SQLAlchemy does not correlate subqueries of RETURNING with the
+            # table inserted into, and leaves its columns unqualified there.
+            literal_column(
+                "(SELECT sites.name FROM sites WHERE sites.id = situations.site_id)", String
+            ).label("site_name"),
+            literal_column(
+                "EXISTS (SELECT 1 FROM webhook_subscriptions AS subscriptions"
+                " WHERE subscriptions.organisation_id = situations.organisation_id"
+                " AND subscriptions.active)",
+                Boolean,
+            ).label("has_subscriptions"),
         )
     )
 
 
-_NEW_IN_OWN_ORGANISATION = Prebuilt(
-    _new_situation_checks().where(table(Organisation).c.id == bindparam("id"))
-)
-_NEW_IN_ORGANISATION = Prebuilt(
-    _new_situation_checks().where(table(Organisation).c.code == bindparam("code"))
-)
+# Built once: every creation runs one of them.
+_NEXT_REFERENCE = Prebuilt(_next_reference(sqlite_insert))
+_FILINGS = {
+    (by, numbered): _filing(by=by, numbered=numbered)
+    for by in ("id", "code")
+    for numbered in (True, False)
+}
+_CHECKS = {by: Prebuilt(_new_situation_checks(by)) for by in ("id", "code")}
 
 
-def _home_of_new(*, session: Session, principal: Principal, data: schemas.SituationCreate) -> _Home:
-    """The organisation and site of a new situation, read together with the checks of the
-    codes the situation refers to."""
-    code = data.organisation.strip().upper() if data.organisation is not None else None
-    codes = {
-        "site_id": data.site_id,
-        "requester_kind": data.requester_kind,
-        "age_group": data.age_group,
-    }
-    if principal.role in ORGANISATION_ROLES:
-        if principal.organisation_id is None or code not in (None, principal.organisation_code):
+def _file(
+    *, session: Session, principal: Principal, data: schemas.SituationCreate, row: dict[str, Any]
+) -> tuple[int, _Home]:
+    """Files the situation under the organisation it names (or the caller's own), numbered in
+    its year; returns its number and where it was filed. Refused with the reason when it does
+    not pass the checks."""
+    named = data.organisation.strip().upper() if data.organisation is not None else None
+    own = principal.role in ORGANISATION_ROLES
+    key: int | str
+    if own:
+        if (
+            principal.organisation_id is None
+            or principal.organisation_code is None
+            or named not in (None, principal.organisation_code)
+        ):
             raise ValidationFailed.on("organisation", "no organisation in your reach has this code")
-        row = _NEW_IN_OWN_ORGANISATION.one_or_none(
-            session, {**codes, "id": principal.organisation_id}
-        )
-    elif code is None:
+        by, key, code = "id", principal.organisation_id, principal.organisation_code
+    elif named is None:
         raise ValidationFailed.on("organisation", "required")
     else:
-        row = _NEW_IN_ORGANISATION.one_or_none(session, {**codes, "code": code})
+        by, key, code = "code", named, named
+    parameters = {**row, f"home_{by}": key, "inactive_allowed": own}
+    numbered = session.get_bind().dialect.name == "postgresql"
+    if not numbered:
+        sequence = _NEXT_REFERENCE.one_or_none(session, {"year": row["year"]}).last_value
+        parameters |= {"sequence": sequence, "reference": reference_of(row["year"], sequence)}
+    filed = _FILINGS[by, numbered].one_or_none(session, parameters)
+    if filed is None:
+        raise _refusal(session=session, principal=principal, data=data, by=by, key=key)
+    site = (
+        schemas.SiteRef(id=data.site_id, name=filed.site_name) if data.site_id is not None else None
+    )
+    return filed.sequence, _Home(filed.organisation_id, code, site, filed.has_subscriptions)
+
+
+def _refusal(
+    *,
+    session: Session,
+    principal: Principal,
+    data: schemas.SituationCreate,
+    by: str,
+    key: int | str,
+) -> AppError:
+    """Why a new situation was not filed: the checks of `_filing`, one by one."""
+    row = _CHECKS[by].one_or_none(
+        session,
+        {
+            f"home_{by}": key,
+            "site_id": data.site_id,
+            "requester_kind": data.requester_kind,
+            "age_group": data.age_group,
+        },
+    )
     if row is None:
-        raise ValidationFailed.on("organisation", "no organisation in your reach has this code")
-    (
-        organisation_id,
-        organisation_code,
-        active,
-        site_name,
-        requester_kind_ok,
-        age_group_ok,
-        has_subscriptions,
-    ) = row
-    if not active and principal.role not in ORGANISATION_ROLES:
-        raise ValidationFailed.on("organisation", "this organisation is no longer active")
-    if data.site_id is not None and site_name is None:
-        raise _site_refused()
-    if not requester_kind_ok:
-        raise _requester_kind_refused()
-    if data.age_group is not None and not age_group_ok:
-        raise _age_group_refused()
-    site = schemas.SiteRef(id=data.site_id, name=site_name) if data.site_id is not None else None
-    return _Home(organisation_id, organisation_code, site, has_subscriptions)
+        return ValidationFailed.on("organisation", "no organisation in your reach has this code")
+    if not row.active and principal.role not in ORGANISATION_ROLES:
+        return ValidationFailed.on("organisation", "this organisation is no longer active")
+    if data.site_id is not None and row.site_name is None:
+        return _site_refused()
+    if not row.requester_kind_known:
+        return _requester_kind_refused()
+    if data.age_group is not None and not row.age_group_known:
+        return _age_group_refused()
+    # PostgreSQL: changed by another transaction between the two statements.
+    return Conflict("The organisation, its site or a code changed meanwhile: send it again.")
 
 
 def _site_refused() -> ValidationFailed:
@@ -304,14 +359,14 @@ def create(
     """Intake, the busiest write: written by statements built once rather than through the
     unit of work, and answered with what was written rather than with the row read back."""
     _not_in_future("opened_on", data.opened_on)
-    home = _home_of_new(session=session, principal=principal, data=data)
     situation_id, now, year = str(uuid.uuid4()), utcnow(), data.opened_on.year
-    sequence = _insert_situation(
+    sequence, home = _file(
         session=session,
+        principal=principal,
+        data=data,
         row={
             "id": situation_id,
             "year": year,
-            "organisation_id": home.organisation_id,
             "site_id": data.site_id,
             "opened_on": data.opened_on,
             "intake_typology": data.intake_typology,

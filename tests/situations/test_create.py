@@ -113,6 +113,25 @@ async def test_inactive_organisation_and_site(
     assert db.count(Situation) == 0
 
 
+async def test_own_organisation_inactive_still_files_its_own(
+    client: httpx.AsyncClient, world: World, db: Database
+) -> None:
+    """Whom the organisation's own people file for is theirs: it may have left the network (a
+    delegate can no longer file for it), its situations still reach the register."""
+    db.execute(update(Organisation).where(Organisation.code == world.org_a).values(active=False))
+    body = situation_body(organisation=world.org_a)
+    refused = await client.post(URL, json=body, headers=world.delegate.headers)
+    assert_problem(refused, 422, field="organisation")
+    body = situation_body(organisation=None, site_id=world.site_a)
+    response = await client.post(URL, json=body, headers=world.coordinator_a.headers)
+    assert response.status_code == 201, response.text
+    answered = response.json()
+    assert answered["organisation"] == world.org_a
+    assert answered["site"] == {"id": world.site_a, "name": "Groupe de vie 1"}
+    read = await client.get(f"{URL}/{answered['id']}", headers=world.coordinator_a.headers)
+    assert {k: v for k, v in read.json().items() if k in answered} == answered
+
+
 async def test_unknown_typology(client: httpx.AsyncClient, world: World) -> None:
     body = situation_body(intake_typology="M25")
     response = await client.post(URL, json=body, headers=world.delegate.headers)

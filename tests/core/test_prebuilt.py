@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import bindparam, insert, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InvalidRequestError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.core.db import table
@@ -134,7 +134,10 @@ def test_driver_errors_are_raised_as_sqlalchemy_raises_them_without_the_values(
 def test_a_missing_value_is_refused_before_anything_is_sent(
     session_factory: sessionmaker[Session],
 ) -> None:
-    with pytest.raises(Exception, match="id"), session_factory() as session:
+    with (
+        pytest.raises(InvalidRequestError, match="bind parameter 'id'"),
+        session_factory() as session,
+    ):
         _READ.rows(session, {})
 
 

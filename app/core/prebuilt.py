@@ -76,7 +76,8 @@ class Prebuilt:
             cursor.execute(compiled.sql, sent)
             fetched = cursor.fetchall() if compiled.row is not None else []
         except dialect.loaded_dbapi.Error as exc:
-            if dialect.is_disconnect(exc, driver_connection.dbapi_connection, cursor):
+            lost = dialect.is_disconnect(exc, driver_connection.dbapi_connection, cursor)
+            if lost:
                 connection.invalidate(exc)
             raise DBAPIError.instance(
                 compiled.sql,
@@ -84,6 +85,7 @@ class Prebuilt:
                 exc,
                 dialect.loaded_dbapi.Error,
                 hide_parameters=True,
+                connection_invalidated=lost,
                 dialect=dialect,
             ) from exc
         finally:

@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import bindparam, insert, select, text
-from sqlalchemy.exc import IntegrityError, InvalidRequestError
+from sqlalchemy import Engine, bindparam, insert, select, text
+from sqlalchemy.exc import DBAPIError, IntegrityError, InvalidRequestError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.core.db import table
@@ -149,3 +149,19 @@ def test_statements_rewritten_at_execution_are_refused(
     )
     with pytest.raises(ValueError, match="plain bound values"), session_factory() as session:
         in_list.rows(session, {"ids": ["x"]})
+
+
+def test_a_lost_connection_is_given_up_and_the_next_one_works(
+    engine: Engine, session_factory: sessionmaker[Session]
+) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("a server that can drop a connection")
+    with session_factory() as session:
+        pid = session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        with engine.connect() as other:
+            other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        with pytest.raises(DBAPIError) as raised:
+            _READ.rows(session, {"id": str(uuid.uuid4())})
+        assert raised.value.connection_invalidated
+    with session_factory() as session:
+        assert _READ.rows(session, {"id": str(uuid.uuid4())}) == []

@@ -3,8 +3,9 @@
 Through `Session.execute`, a statement goes through SQLAlchemy's execution context, its result
 object and its events: on this service's small statements that machinery costs more than the
 statement itself (measured, CPU a statement: on PostgreSQL with psycopg 80 to 100 µs against
-40 µs on the driver's cursor, on SQLite about 20 µs against 2 µs). The caller's check, the chain's
-seal and intake's statements run at every request, so they run here instead:
+40 µs on the driver's cursor, on SQLite about 20 µs against 2 µs). The caller's check and the
+chain's seal run at nearly every request, intake's statements at every creation, the busiest
+write: so they run here instead (and do not show in SQLAlchemy's statement log):
 
 - compiled once for each database (with SQLAlchemy, as `Session.execute` would compile them);
 - every value converted by its column's own type, both ways, as SQLAlchemy converts it (the

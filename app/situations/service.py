@@ -148,15 +148,14 @@ class _Home:
     has_subscriptions: bool
 
 
-def _new_situation_checks(by: str) -> Select[int, str, bool, str | None, bool, bool, bool]:
+def _new_situation_checks(by: str) -> Select[int, bool, str | None, bool, bool]:
     """A new situation's organisation (found `by` its id or code, given as `home_id` or
     `home_code`: `id` is the situation's) and site, with whether its requester kind and age
-    group exist and whether anyone subscribed to the organisation's webhooks."""
+    group exist."""
     organisations, sites = table(Organisation), table(Site)
     return (
         select(
             organisations.c.id,
-            organisations.c.code,
             organisations.c.active,
             sites.c.name.label("site_name"),
             exists()
@@ -165,7 +164,6 @@ def _new_situation_checks(by: str) -> Select[int, str, bool, str | None, bool, b
             exists()
             .where(table(AgeGroup).c.code == bindparam("age_group"))
             .label("age_group_known"),
-            webhooks.any_active_subscription(organisations.c.id),
         )
         .select_from(
             organisations.outerjoin(
@@ -193,7 +191,7 @@ def _filing(*, by: str, numbered: bool) -> Prebuilt:
     the year waits for it: numbering and inserting in one statement keeps the wait as short as
     it can be. The reference is written as `reference_of` writes it. Otherwise (SQLite, one
     writer at a time) the number is taken just before and given."""
-    situations = table(Situation)
+    situations, sites = table(Situation), table(Site)
     home = _new_situation_checks(by).subquery("home")
     accepted = and_(
         or_(home.c.active, bindparam("inactive_allowed", type_=Boolean)),
@@ -230,16 +228,14 @@ def _filing(*, by: str, numbered: bool) -> Prebuilt:
         .returning(
             situations.c.sequence,
             situations.c.organisation_id,
-            # Written out: SQLAlchemy does not correlate subqueries of RETURNING with the
-            # table inserted into, and leaves its columns unqualified there.
-            literal_column(
-                "(SELECT sites.name FROM sites WHERE sites.id = situations.site_id)", String
-            ).label("site_name"),
-            literal_column(
-                "EXISTS (SELECT 1 FROM webhook_subscriptions AS subscriptions"
-                " WHERE subscriptions.organisation_id = situations.organisation_id"
-                " AND subscriptions.active)",
-                Boolean,
+            # The inserted row's columns named in SQL: SQLAlchemy does not correlate the
+            # subqueries of RETURNING with the table inserted into.
+            select(sites.c.name)
+            .where(sites.c.id == literal_column("situations.site_id", Integer))
+            .scalar_subquery()
+            .label("site_name"),
+            webhooks.any_active_subscription(
+                literal_column("situations.organisation_id", Integer)
             ).label("has_subscriptions"),
         )
     )

@@ -3,11 +3,13 @@
 import re
 
 import httpx
+import pytest
 from sqlalchemy import insert, select, update
 
 from app.audit.models import AuditEntry
 from app.auth.models import Account
 from app.organisations.models import Organisation, Site
+from app.situations import service
 from app.situations.models import ReferenceCounter, Situation
 from tests.conftest import Database
 from tests.factories import World, situation_body
@@ -184,6 +186,25 @@ async def test_refused_request_leaves_nothing(
     # The reference counter was rolled back too: the next situation gets number 1.
     response = await client.post(URL, json=situation_body(), headers=world.delegate.headers)
     assert response.json()["reference"] == "2026-0001"
+
+
+async def test_a_filing_refused_by_the_database_but_not_by_the_checks_asks_for_a_retry(
+    client: httpx.AsyncClient, world: World, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL another transaction can change an organisation, site or code between the
+    filing and the reading of why it was refused: the caller is told to send it again, and
+    nothing is written."""
+
+    class Refusing:
+        def one_or_none(self, session: object, parameters: object) -> None:
+            return None
+
+    monkeypatch.setattr(service, "_FILINGS", {key: Refusing() for key in service._FILINGS})
+    response = await client.post(URL, json=situation_body(), headers=world.delegate.headers)
+    assert_problem(response, 409)
+    assert "send it again" in response.json()["detail"]
+    assert db.count(Situation) == 0
+    assert db.count(AuditEntry) == 0
 
 
 async def test_anonymous(client: httpx.AsyncClient, world: World) -> None:

@@ -9,6 +9,8 @@ from sqlalchemy import Engine, text
 
 from app.audit import chain
 from app.audit import service as audit_service
+from app.auth.principal import Principal
+from app.auth.roles import AccountKind, Role
 from app.core import crypto
 from app.core.db import make_engine, make_sessionmaker
 from app.core.migrate import alembic_config
@@ -102,3 +104,49 @@ def test_narratives_written_before_encryption_are_encrypted(tmp_path: Path) -> N
 
 
 T = {"t": "2025-01-01 00:00:00"}
+
+
+def test_audit_entries_written_before_their_numbering_are_numbered(tmp_path: Path) -> None:
+    """Each account's entries are numbered in the chain's order when the numbering comes in,
+    and the next entry of the account follows its last."""
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    config = alembic_config(url)
+    command.upgrade(config, "0010")
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        for position, account_id in enumerate([1, 2, 1, None, 1, 2], start=1):
+            connection.execute(
+                text(
+                    "INSERT INTO audit_entries (occurred_at, account_id, action, object_type,"
+                    " position, previous_hash, hash)"
+                    " VALUES (:t, :account_id, 'situation.read', 'situation', :position, '', '')"
+                ),
+                {**T, "account_id": account_id, "position": position},
+            )
+    command.upgrade(config, "head")
+
+    def numbers() -> list[tuple[int | None, int | None]]:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT account_id, account_sequence FROM audit_entries ORDER BY position")
+            )
+            return [(row[0], row[1]) for row in rows]
+
+    assert numbers() == [(1, 1), (2, 1), (1, 2), (None, None), (1, 3), (2, 2)]
+    with make_sessionmaker(engine).begin() as session:
+        audit_service.record(
+            session=session,
+            principal=Principal(
+                account_id=2,
+                kind=AccountKind.PERSON,
+                role=Role.DELEGATE,
+                organisation_id=None,
+                organisation_code=None,
+                username="d@x.org",
+            ),
+            action="situation.read",
+            object_type="situation",
+        )
+    assert numbers()[-1] == (2, 3)
+    command.downgrade(config, "0010")
+    engine.dispose()

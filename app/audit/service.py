@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, Select, select
+from sqlalchemy import ColumnElement, ScalarSelect, Select, func, select
 from sqlalchemy.orm import Session
 
 from app.audit import chain
@@ -109,15 +109,22 @@ def nth_newest_since(
     since: ColumnElement[datetime],
     skip: ColumnElement[int],
 ) -> ScalarSelect[datetime]:
-    """When the account's entry that `skip` newer ones follow, since a time, was written;
-    NULL if it has fewer. One row comes back, however busy the account (the index does the
-    counting)."""
+    """When the account's entry that `skip` newer ones follow was written, if that was since a
+    time; NULL if it was before, or if the account has fewer entries. Two look-ups in the
+    account's numbered entries (`account_sequence`), however many it wrote lately: walking
+    them back would cost as many reads as the limit at a busy account."""
     entries = table(AuditEntry)
+    newest = (
+        select(func.max(entries.c.account_sequence))
+        .where(entries.c.account_id == account_id)
+        .scalar_subquery()
+    )
     return (
         select(entries.c.occurred_at)
-        .where(entries.c.account_id == account_id, entries.c.occurred_at >= since)
-        .order_by(entries.c.occurred_at.desc())
-        .limit(1)
-        .offset(skip)
+        .where(
+            entries.c.account_id == account_id,
+            entries.c.account_sequence == newest - skip,
+            entries.c.occurred_at >= since,
+        )
         .scalar_subquery()
     )

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from app.audit import chain
 from app.audit.models import AuditEntry
@@ -27,11 +27,16 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("position", POSITION, nullable=True))
         batch_op.add_column(sa.Column("previous_hash", sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column("hash", sa.String(length=64), nullable=True))
-    # The entries already written, chained in the order they were written.
+    # The entries already written, chained in the order they were written. Only the columns
+    # that exist at this revision are read: the model has more since.
     session = Session(bind=op.get_bind())
     previous = chain.GENESIS
+    columns = [getattr(AuditEntry, name) for name in ("id", *chain.SEALED_FIELDS)]
     for position, entry in enumerate(
-        session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id)), start=1
+        session.scalars(
+            sa.select(AuditEntry).options(load_only(*columns)).order_by(AuditEntry.id)
+        ),
+        start=1,
     ):
         entry.position = position
         entry.previous_hash = previous

@@ -57,11 +57,12 @@ async def test_altered_entry_shows(
     client: httpx.AsyncClient, world: World, session_factory: sessionmaker[Session], db: Database
 ) -> None:
     await _activity(client, world)
-    # Someone hides that the delegate read the record.
+    # Someone hides that the delegate read the record (its number in the account's entries
+    # would collide with one of the other account's).
     db.execute(
         update(AuditEntry)
         .where(AuditEntry.action == "situation.read")
-        .values(account_id=world.coordinator_a.account_id)
+        .values(account_id=world.coordinator_a.account_id, account_sequence=None)
     )
     read_at = db.scalar(select(AuditEntry.position).where(AuditEntry.action == "situation.read"))
     verdict = chain.verify(session_factory)
@@ -163,6 +164,16 @@ async def test_concurrent_requests_keep_one_chain(
     verdict = chain.verify(session_factory)
     assert verdict.intact, verdict.problems
     assert verdict.entries == db.count(AuditEntry) == 40
+    # Each account's entries are numbered 1, 2, 3... in the chain's order (the rate limit
+    # counts with these numbers), however the requests interleaved.
+    for account in (world.delegate, world.coordinator_a):
+        numbers = db.all(
+            select(AuditEntry.account_sequence)
+            .where(AuditEntry.account_id == account.account_id)
+            .order_by(AuditEntry.position)
+        )
+        assert numbers == list(range(1, len(numbers) + 1))
+    assert len(numbers) == 10
 
 
 async def test_cli_verify(

@@ -1,10 +1,12 @@
 """Request rate per account, shared by every worker; CORS closed unless configured."""
 
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import update
 
 from app.audit.models import AuditEntry
 from app.core.config import Settings
@@ -51,6 +53,21 @@ async def test_rate_per_account(
         assert 1 <= int(refused.headers["Retry-After"]) <= 60
     # Another account is not slowed by it.
     assert (await client.get(URL, headers=world.coordinator_a.headers)).status_code == 200
+
+
+async def test_rate_counts_the_last_minute_only(
+    client: httpx.AsyncClient, world: World, low_rate: Settings, db: Database
+) -> None:
+    for _ in range(low_rate.rate_limit_per_minute):
+        assert (await client.get(URL, headers=world.delegate.headers)).status_code == 200
+    assert (await client.get(URL, headers=world.delegate.headers)).status_code == 429
+    # A minute later (the entries made older), the account may go on.
+    db.execute(
+        update(AuditEntry)
+        .where(AuditEntry.account_id == world.delegate.account_id)
+        .values(occurred_at=datetime.now(UTC) - timedelta(seconds=61))
+    )
+    assert (await client.get(URL, headers=world.delegate.headers)).status_code == 200
 
 
 async def test_rate_limit_stops_intake(

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, Select, func, select
+from sqlalchemy import ColumnElement, ScalarSelect, Select, select
 from sqlalchemy.orm import Session
 
 from app.audit import chain
@@ -114,9 +114,13 @@ def nth_newest_since(
     account's numbered entries (`account_sequence`), however many it wrote lately: walking
     them back would cost as many reads as the limit at a busy account."""
     entries = table(AuditEntry)
+    # Not max(): PostgreSQL's generic plan for it, the one a prepared statement keeps, can
+    # read all the account's entries; this one reads the last.
     newest = (
-        select(func.max(entries.c.account_sequence))
-        .where(entries.c.account_id == account_id)
+        select(entries.c.account_sequence)
+        .where(entries.c.account_id == account_id, entries.c.account_sequence.is_not(None))
+        .order_by(entries.c.account_sequence.desc())
+        .limit(1)
         .scalar_subquery()
     )
     return (

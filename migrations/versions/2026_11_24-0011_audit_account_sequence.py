@@ -18,10 +18,13 @@ depends_on: str | Sequence[str] | None = None
 
 # The number after the account's last: on PostgreSQL the trigger runs once the sealing statement
 # holds the chain's head, so the entry before it is committed and seen (a statement of a
-# PL/pgSQL function takes a new snapshot); SQLite has one writer at a time.
+# PL/pgSQL function takes a new snapshot); SQLite has one writer at a time. The last is read
+# with ORDER BY and LIMIT, not max(): PostgreSQL's generic plan for max() (the one a function
+# keeps) can read all the account's entries.
 _NEXT = (
-    "(SELECT coalesce(max(e.account_sequence), 0) + 1 FROM audit_entries e"
-    " WHERE e.account_id = NEW.account_id)"
+    "coalesce((SELECT e.account_sequence FROM audit_entries e"
+    " WHERE e.account_id = NEW.account_id AND e.account_sequence IS NOT NULL"
+    " ORDER BY e.account_sequence DESC LIMIT 1), 0) + 1"
 )
 
 

@@ -13,13 +13,16 @@ directly through the models, then measures over HTTP against the real server:
 - intake: situations created per second through POST /api/v1/situations (spread over 100
   delegates, each within the default rate limit), against a bare FastAPI + SQLAlchemy endpoint
   inserting the same row, with the same database settings. Both servers run side by side and
-  are measured in alternating runs; each one's median is printed with its range.
+  are measured in alternating runs; each one's median is printed with its range;
+- the caller's check that every request runs (account, token, rate limit), in-process, for
+  accounts that made 100, 1,000 and the limit's worth of requests in the last minute.
 
 THE DATABASE IT IS GIVEN IS EMPTIED. Without --database-url it uses a SQLite file in a
 temporary folder.
 """
 
 import argparse
+import contextlib
 import itertools
 import json
 import math
@@ -51,11 +54,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script: the project's packages, `scripts` included
 
 import app.models  # noqa: E402, F401  (every table known to the metadata, for the bare app too)
+from app.audit import service as audit_service  # noqa: E402
 from app.auth import service as auth_service  # noqa: E402
 from app.auth.roles import Role  # noqa: E402
 from app.core import crypto, security  # noqa: E402
 from app.core.config import Settings  # noqa: E402
 from app.core.db import make_engine, make_sessionmaker  # noqa: E402
+from app.core.errors import TooManyRequests  # noqa: E402
 from app.core.migrate import rebuild  # noqa: E402
 from app.organisations.models import Organisation  # noqa: E402
 from app.situations.models import (  # noqa: E402
@@ -536,6 +541,41 @@ def measure_filing_while_counting(
     }
 
 
+def measure_caller_check(url: str, counts: list[int], repeat: int) -> list[dict[str, float]]:
+    """The caller's check that every authenticated request runs (the account, its token, its
+    requests of the last minute against the rate limit), timed in-process, for accounts that
+    made `counts` audited requests in the last minute. It should not grow with them."""
+    settings = Settings(secret_key=SECRET_KEY)
+    factory = make_sessionmaker(make_engine(url))
+    results = []
+    for count in counts:
+        with factory.begin() as session:
+            account = auth_service.create_person(
+                session=session,
+                principal=None,
+                email=f"bench.busy{count}@example.org",
+                role=Role.DELEGATE,
+                password=secrets.token_urlsafe(16),
+            )
+            principal = auth_service.to_principal(account)
+            for _ in range(count):
+                audit_service.record(
+                    session=session, principal=principal, action="situation.read", object_type="x"
+                )
+        token = security.create_access_token(
+            settings=settings, account_id=principal.account_id, token_version=0, role="delegate"
+        )[0]
+
+        def check(token: str = token) -> None:
+            # An account at the limit is refused after the same statement.
+            with factory() as session, contextlib.suppress(TooManyRequests):
+                auth_service.authenticate_token(session=session, settings=settings, token=token)
+
+        median, p95 = timings(check, repeat)
+        results.append({"count": count, "median": median, "p95": p95})
+    return results
+
+
 def measure_intake(
     url: str, seeded: dict[str, Any], requests: int, workers: int, rounds: int
 ) -> dict[str, list[float]]:
@@ -650,6 +690,9 @@ def main() -> int:
             url, seeded, args.intake_requests, args.intake_workers, args.intake_rounds
         )
         results.append((size, stats, intake, overlap))
+    # On the last database built: the check reads the audit trail, not the situations.
+    busy = [100, 1000, Settings().rate_limit_per_minute]
+    callers = measure_caller_check(url, busy, max(args.repeat, 200))
     print()
     print(f"Annual statistics for {year} (compared with {year - 1}), {args.repeat} calls each")
     print(
@@ -688,6 +731,17 @@ def main() -> int:
         print(
             f"{size:>12,} | {overlap['counting']:>7.1f} s | {overlap['created']:>5.0f} | "
             f"{overlap['median'] * 1000:>4.0f} ms | {overlap['slowest'] * 1000:>4.0f} ms"
+        )
+    print()
+    print(
+        "The caller's check that every request runs, with the account's audited requests of "
+        f"the last minute (limit {busy[-1]:,}), {max(args.repeat, 200)} calls each"
+    )
+    print(f"{'in the last minute':>20} | {'median':>8} | {'p95':>8}")
+    for caller in callers:
+        print(
+            f"{caller['count']:>20,} | {caller['median'] * 1e6:>5.0f} µs | "
+            f"{caller['p95'] * 1e6:>5.0f} µs"
         )
     return 0
 

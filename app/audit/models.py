@@ -36,7 +36,7 @@ class AuditEntry(Base):
     previous_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
     # The account's entries counted from 1 in the order they are written, by a trigger
-    # (migration 0011): the rate limit finds the n-th newest in one look-up. Not sealed: it
+    # (migration 0011): the rate limit finds the n-th newest in two look-ups. Not sealed: it
     # only serves to count.
     account_sequence: Mapped[int | None] = mapped_column(POSITION)
 

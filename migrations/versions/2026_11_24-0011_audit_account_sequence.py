@@ -1,5 +1,5 @@
 """each account's audit entries numbered in the order they are written, so that the rate limit
-finds an account's n-th newest entry in one look-up instead of walking its recent entries
+finds an account's n-th newest entry in two look-ups instead of walking its recent entries
 
 Revision ID: 0011
 Revises: 0010

@@ -13,7 +13,8 @@ directly through the models, then measures over HTTP against the real server:
 - intake: situations created per second through POST /api/v1/situations (spread over 100
   delegates, each within the default rate limit), against a bare FastAPI + SQLAlchemy endpoint
   inserting the same row, with the same database settings. Both servers run side by side and
-  are measured in alternating runs; each one's median is printed with its range;
+  are measured in alternating runs; each one's median is printed with its range, and the CPU a
+  request cost the server's process, the database's and the whole machine (from /proc, on Linux);
 - the caller's check that every request runs (account, token, rate limit), in-process, for
   accounts that made 100, 1,000 and the limit's worth of requests in the last minute.
 
@@ -38,6 +39,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from http.client import HTTPConnection
 from pathlib import Path
@@ -406,8 +408,14 @@ def _flush(session: Session, rows: dict[str, list[dict[str, Any]]]) -> None:
 # Measuring
 
 
+@dataclass(frozen=True)
+class Served:
+    base: str
+    pid: int
+
+
 @contextmanager
-def server(url: str, target: str, factory: bool = False) -> Iterator[str]:
+def server(url: str, target: str, factory: bool = False) -> Iterator[Served]:
     port = live.free_port()
     process = live.start(
         port,
@@ -422,7 +430,7 @@ def server(url: str, target: str, factory: bool = False) -> Iterator[str]:
         ready_path="/docs" if factory else "/healthz",
     )
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield Served(f"http://127.0.0.1:{port}", process.pid)
     finally:
         live.stop(process)
 
@@ -576,22 +584,76 @@ def measure_caller_check(url: str, counts: list[int], repeat: int) -> list[dict[
     return results
 
 
+@dataclass(frozen=True)
+class Cpu:
+    """CPU seconds used so far, read from /proc (Linux): by the server's process, by the
+    database's processes (every PostgreSQL process of the machine; SQLite works inside the
+    server's process) and by the whole machine, the load generator included."""
+
+    service: float
+    database: float
+    machine: float
+
+    def __sub__(self, other: "Cpu") -> "Cpu":
+        return Cpu(
+            self.service - other.service,
+            self.database - other.database,
+            self.machine - other.machine,
+        )
+
+
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _process_cpu(pid: int | str) -> float:
+    # utime and stime, the 14th and 15th fields, after the command's name in parentheses.
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def cpu_now(server_pid: int, postgres: bool) -> Cpu | None:
+    if not Path("/proc/stat").exists():
+        return None
+    database = 0.0
+    if postgres:
+        for entry in Path("/proc").iterdir():
+            try:
+                if entry.name.isdigit() and (entry / "comm").read_text().strip() == "postgres":
+                    database += _process_cpu(entry.name)
+            except OSError:  # gone meanwhile
+                continue
+    times = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    busy = sum(times) - times[3] - times[4]  # all but idle and iowait
+    return Cpu(_process_cpu(server_pid), database, busy / _TICKS)
+
+
+@dataclass(frozen=True)
+class Intake:
+    """Requests a second of each run, and the CPU a request cost in it."""
+
+    ours: list[float]
+    bare: list[float]
+    ours_cpu: list[Cpu]
+    bare_cpu: list[Cpu]
+
+
 def measure_intake(
     url: str, seeded: dict[str, Any], requests: int, workers: int, rounds: int
-) -> dict[str, list[float]]:
+) -> Intake:
     """Requests a second of each endpoint in `rounds` alternating runs: both servers run side
-    by side, so that a slower moment of the machine falls on both alike."""
+    by side, so that a slower moment of the machine falls on both alike. With each run, the CPU
+    a request cost (see `Cpu`), where /proc tells it."""
     body = {**INTAKE_BODY, "opened_on": date.today().isoformat()}
     bare_body = {
         **body,
         "organisation_id": seeded["organisation_ids"][0],
         "created_by_id": seeded["delegate_id"],
     }
-    ours: list[float] = []
-    bare: list[float] = []
+    postgres = url.startswith("postgresql")
+    runs = Intake([], [], [], [])
     with (
-        server(url, "app.asgi:app") as base,
-        server(url, "scripts.bench:create_bare_app", factory=True) as bare_base,
+        server(url, "app.asgi:app") as ours_server,
+        server(url, "scripts.bench:create_bare_app", factory=True) as bare_server,
     ):
         settings = Settings(secret_key=SECRET_KEY)
         tokens = [
@@ -600,19 +662,30 @@ def measure_intake(
             )[0]
             for account_id in seeded["intake_accounts"]
         ]
+        headers: list[dict[str, str]] = [{"Authorization": f"Bearer {t}"} for t in tokens]
+        endpoints: dict[str, tuple[Served, str, dict[str, Any], list[dict[str, str]]]] = {
+            "ours": (
+                ours_server,
+                "/api/v1/situations",
+                {**body, "organisation": ORGANISATIONS[0]},
+                headers,
+            ),
+            "bare": (bare_server, "/bare", bare_body, [{}]),
+        }
+        sent = requests + min(50, requests)  # with the warm-up
         for _ in range(rounds):
-            ours.append(
-                _throughput(
-                    base,
-                    "/api/v1/situations",
-                    {**body, "organisation": ORGANISATIONS[0]},
-                    [{"Authorization": f"Bearer {token}"} for token in tokens],
-                    requests,
-                    workers,
+            for name, (served, path, payload, sent_with) in endpoints.items():
+                before = cpu_now(served.pid, postgres)
+                getattr(runs, name).append(
+                    _throughput(served.base, path, payload, sent_with, requests, workers)
                 )
-            )
-            bare.append(_throughput(bare_base, "/bare", bare_body, [{}], requests, workers))
-    return {"ours": ours, "bare": bare}
+                after = cpu_now(served.pid, postgres)
+                if before is not None and after is not None:
+                    used = after - before
+                    getattr(runs, f"{name}_cpu").append(
+                        Cpu(used.service / sent, used.database / sent, used.machine / sent)
+                    )
+    return runs
 
 
 def _throughput(
@@ -681,7 +754,8 @@ def main() -> int:
         seeded = seed(url, size, first_year, random.Random(args.seed))
         analyze(url)
         print(f"   built in {time.perf_counter() - start:.0f} s; measuring…", flush=True)
-        with server(url, "app.asgi:app") as base:
+        with server(url, "app.asgi:app") as served:
+            base = served.base
             stats = measure_statistics(
                 url, base, seeded["credentials"]["reporter"], year, args.repeat
             )
@@ -716,11 +790,32 @@ def main() -> int:
     )
     print(f"{'situations':>12} | {'POST /situations':>24} | {'bare insert':>24} | {'ratio':>5}")
     for size, _, intake, _ in results:
-        ours, bare = statistics.median(intake["ours"]), statistics.median(intake["bare"])
+        ours, bare = statistics.median(intake.ours), statistics.median(intake.bare)
         print(
-            f"{size:>12,} | {_rate(ours, intake['ours']):>24} | "
-            f"{_rate(bare, intake['bare']):>24} | {ours / bare:>5.2f}"
+            f"{size:>12,} | {_rate(ours, intake.ours):>24} | "
+            f"{_rate(bare, intake.bare):>24} | {ours / bare:>5.2f}"
         )
+    postgres = (args.database_url or "").startswith("postgresql")
+    if all(intake.ours_cpu and intake.bare_cpu for _, _, intake, _ in results):
+        print()
+        print(
+            "CPU a request, median of the same runs: the server's process, the database's "
+            "processes (on SQLite, inside the server's), the whole machine"
+        )
+        print(
+            f"{'situations':>12} | {'endpoint':>16} | {'server':>8} | {'database':>8} | "
+            f"{'machine':>8}"
+        )
+        for size, _, intake, _ in results:
+            for name, label in (("ours", "POST /situations"), ("bare", "bare insert")):
+                cpu: list[Cpu] = getattr(intake, f"{name}_cpu")
+                database = statistics.median(c.database for c in cpu) if postgres else None
+                print(
+                    f"{size:>12,} | {label:>16} | "
+                    f"{statistics.median(c.service for c in cpu) * 1e6:>5.0f} µs | "
+                    + (f"{database * 1e6:>5.0f} µs" if database is not None else f"{'-':>8}")
+                    + f" | {statistics.median(c.machine for c in cpu) * 1e6:>5.0f} µs"
+                )
     print()
     print(
         "Filing while the statistics are counted: one client files a situation every 20 ms "

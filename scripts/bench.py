@@ -554,7 +554,8 @@ def measure_caller_check(url: str, counts: list[int], repeat: int) -> list[dict[
     requests of the last minute against the rate limit), timed in-process, for accounts that
     made `counts` audited requests in the last minute. It should not grow with them."""
     settings = Settings(secret_key=SECRET_KEY)
-    factory = make_sessionmaker(make_engine(url))
+    engine = make_engine(url)
+    factory = make_sessionmaker(engine)
     results = []
     for count in counts:
         with factory.begin() as session:
@@ -581,6 +582,7 @@ def measure_caller_check(url: str, counts: list[int], repeat: int) -> list[dict[
 
         median, p95 = timings(check, repeat)
         results.append({"count": count, "median": median, "p95": p95})
+    engine.dispose()
     return results
 
 

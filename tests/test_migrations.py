@@ -1,11 +1,13 @@
 """Migrations are the only way the schema changes: they must build exactly what the models say."""
 
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, create_engine, make_url, text
 
 from app.audit import chain
 from app.audit import service as audit_service
@@ -106,10 +108,32 @@ def test_narratives_written_before_encryption_are_encrypted(tmp_path: Path) -> N
 T = {"t": "2025-01-01 00:00:00"}
 
 
-def test_audit_entries_written_before_their_numbering_are_numbered(tmp_path: Path) -> None:
+@pytest.fixture
+def scratch_url(database_url: str, tmp_path: Path) -> Iterator[str]:
+    """An empty database of the kind the tests run on, for a migration from an old revision:
+    a file on SQLite; on PostgreSQL a database of its own beside the tests' (created and
+    dropped here, which takes the right to create databases)."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "postgresql":
+        yield f"sqlite:///{tmp_path / 'old.db'}"
+        return
+    name = f"{url.database}_migrations"
+    server = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with server.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        server.dispose()
+
+
+def test_audit_entries_written_before_their_numbering_are_numbered(scratch_url: str) -> None:
     """Each account's entries are numbered in the chain's order when the numbering comes in,
     and the next entry of the account follows its last."""
-    url = f"sqlite:///{tmp_path / 'old.db'}"
+    url = scratch_url
     config = alembic_config(url)
     command.upgrade(config, "0010")
     engine = make_engine(url)

@@ -14,15 +14,15 @@ head (position and hash) so that it can be compared with one noted earlier.
 import hashlib
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import String, bindparam, cast, event, insert, select
+from sqlalchemy import ColumnElement, String, bindparam, cast, event, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.audit.models import AuditEntry, AuditHead
-from app.core.db import sha256_hex, table
+from app.core.db import json_pair, sha256_hex, table
 from app.core.prebuilt import Prebuilt
 
 GENESIS = "0" * 64
@@ -109,23 +109,56 @@ def _seal_pending(session: Session) -> None:
 _PARAMETERS = [field.name for field in fields(PendingEntry)]
 
 
-def _sealing_statement() -> Any:
+def _sealing_statement(read: "SealReading | None" = None) -> Any:
     entries = table(AuditEntry)
     head = table(AuditHead)
     position = head.c.position + 1
-    content = bindparam("before", type_=String) + cast(position, String) + bindparam("after")
+    given = [name for name in _PARAMETERS if read is None or name != "detail"]
+    values: list[Any] = [bindparam(name, type_=entries.c[name].type) for name in given]
+    content: Any = bindparam("before", type_=String)
+    found = select().where(head.c.id == HEAD_ID)
+    if read is not None:
+        # The value in place of the mark, written in JSON as it is, between quotes.
+        content = content + '"' + read.value + '"' + bindparam("between", type_=String)
+        given.append("detail")
+        values.append(json_pair(read.key, read.value))
+        found = found.where(read.condition)
+    content = content + cast(position, String) + bindparam("after", type_=String)
     return insert(entries).from_select(
-        [*_PARAMETERS, "position", "previous_hash", "hash"],
-        select(
-            *(bindparam(name, type_=entries.c[name].type) for name in _PARAMETERS),
-            position,
-            head.c.hash,
-            sha256_hex(head.c.hash + "\n" + content),
-        )
-        .where(head.c.id == HEAD_ID)
+        [*given, "position", "previous_hash", "hash"],
+        found.add_columns(*values, position, head.c.hash, sha256_hex(head.c.hash + "\n" + content))
         # PostgreSQL: waits for a transaction sealing meanwhile, then reads the head it left.
-        .with_for_update(),
+        .with_for_update(of=head),
     )
+
+
+class SealReading:
+    """The seal of an entry whose detail is `{key: value}`, the value a text that SQL reads
+    where `condition` holds: sealed at once, in the same transaction as the statement before
+    it, which writes the value. So both are sent together, before the value is known to
+    Python (`run_together`). Where nothing meets the condition, nothing is written.
+
+    The value must be written in JSON as it is, between quotes: no quote, backslash or control
+    character (a situation's reference, `2026-0042`)."""
+
+    def __init__(self, key: str, value: ColumnElement[str], condition: ColumnElement[bool]):
+        self.key, self.value, self.condition = key, value, condition
+        self._statement = Prebuilt(_sealing_statement(self))
+
+    def call(self, entry: PendingEntry) -> tuple[Prebuilt, dict[str, Any]]:
+        """The statement and the values that seal `entry` (its `detail` is not used)."""
+        before, after = content_around_position(replace(entry, detail={self.key: _MARK}))
+        start, marked, between = before.partition(_MARK_JSON)
+        if not marked or _MARK_JSON in between:
+            raise ValueError("the entry's content holds the mark of the value read in SQL")
+        row = {name: getattr(entry, name) for name in _PARAMETERS if name != "detail"}
+        return self._statement, {**row, "before": start, "between": between, "after": after}
+
+
+# Where the value read in SQL goes in the content: a string that no other value of an entry
+# is written as (every other quote in the content is escaped or ends a known string).
+_MARK = "\x00"
+_MARK_JSON = json.dumps(_MARK)
 
 
 # Built once: it runs at every commit that audits something.

@@ -24,7 +24,31 @@ def record(
     situation_id: str | None = None,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    entry = chain.PendingEntry(
+    """An entry of this transaction, sealed when it commits."""
+    chain.add(
+        session,
+        entry(
+            principal=principal,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            situation_id=situation_id,
+            detail=detail,
+        ),
+    )
+
+
+def entry(
+    *,
+    principal: Principal | None,
+    action: str,
+    object_type: str,
+    object_id: str | int | None = None,
+    situation_id: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> chain.PendingEntry:
+    """An entry of the current request, by `principal`, now."""
+    return chain.PendingEntry(
         occurred_at=utcnow(),
         request_id=current_request_id(),
         account_id=principal.account_id if principal else None,
@@ -36,7 +60,6 @@ def record(
         situation_id=situation_id,
         detail=detail,
     )
-    chain.add(session, entry)
 
 
 def list_(

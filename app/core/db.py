@@ -12,7 +12,17 @@ from typing import Annotated, Any, cast
 import anyio
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
-from sqlalchemy import DateTime, Dialect, Enum, MetaData, String, Table, create_engine, event
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Dialect,
+    Enum,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+    event,
+)
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -99,6 +109,24 @@ class sha256_hex(GenericFunction[str]):  # noqa: N801 (named as SQL functions ar
 def _sha256_hex_postgresql(element: sha256_hex, compiler: SQLCompiler, **kw: Any) -> str:
     text = compiler.process(element.clauses, **kw)
     return f"encode(sha256(convert_to({text}, 'UTF8')), 'hex')"
+
+
+class json_pair(GenericFunction[Any]):  # noqa: N801 (named as SQL functions are)
+    """SQL: the JSON object of one key and its value, `json_pair('k', v)` for `{"k": v}`."""
+
+    type = JSON()
+    name = "json_pair"
+    inherit_cache = True
+
+
+@compiles(json_pair, "postgresql")
+def _json_pair_postgresql(element: json_pair, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"json_build_object({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(json_pair, "sqlite")
+def _json_pair_sqlite(element: json_pair, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"json_object({compiler.process(element.clauses, **kw)})"
 
 
 def _sha256_hex(text: str) -> str:

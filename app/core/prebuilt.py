@@ -12,11 +12,14 @@ write: so they run here instead (and do not show in SQLAlchemy's statement log):
   encrypted narratives, UTC timestamps, enumerations);
 - in the session's transaction, on its connection;
 - a driver error raised as SQLAlchemy raises it (`IntegrityError` and the like), without the
-  values, which may be confidential; a lost connection is invalidated, as SQLAlchemy does.
+  values, which may be confidential; a lost connection is invalidated, as SQLAlchemy does;
+- statements that need nothing from each other's answers can be sent together
+  (`run_together`): on PostgreSQL, one round trip for all of them.
 """
 
+import contextlib
 from collections import namedtuple
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +41,20 @@ class _Compiled:
     results: tuple[Processor | None, ...]
     row: Callable[..., Any] | None
 
+    def read(self, fetched: Sequence[Any]) -> list[Any]:
+        """The driver's rows as named tuples, each value converted by its column's type."""
+        if self.row is None:
+            return []
+        return [
+            self.row(
+                *(
+                    value if process is None else process(value)
+                    for process, value in zip(self.results, fetched_row, strict=True)
+                )
+            )
+            for fetched_row in fetched
+        ]
+
 
 class Prebuilt:
     """A statement run on the driver's cursor, its values converted by their types."""
@@ -48,60 +65,24 @@ class Prebuilt:
 
     def rows(self, session: Session, parameters: Mapping[str, Any]) -> list[Any]:
         """The rows the statement returns, as named tuples."""
-        return self._execute(session, parameters)
+        (rows,) = run_together(session, [(self, parameters)])
+        return rows
 
     def one_or_none(self, session: Session, parameters: Mapping[str, Any]) -> Any:
-        rows = self._execute(session, parameters)
-        if len(rows) > 1:
-            raise ValueError("the statement returned more than one row")
-        return rows[0] if rows else None
+        return only_row(self.rows(session, parameters))
 
     def run(self, session: Session, parameters: Mapping[str, Any]) -> None:
-        self._execute(session, parameters)
+        run_together(session, [(self, parameters)])
 
-    def _execute(self, session: Session, parameters: Mapping[str, Any]) -> list[Any]:
-        connection = session.connection()
-        dialect = connection.dialect
+    def _prepared(self, dialect: Dialect, parameters: Mapping[str, Any]) -> tuple[_Compiled, Any]:
+        """The statement compiled for the database, and the values as the driver takes them."""
         compiled = self._compiled(dialect)
         values = compiled.compiled.construct_params(dict(parameters))
         for name, process in compiled.binds.items():
             values[name] = process(values[name])
-        sent = (
-            [values[name] for name in compiled.positions]
-            if compiled.positions is not None
-            else values
-        )
-        driver_connection = connection.connection
-        cursor = driver_connection.cursor()
-        try:
-            cursor.execute(compiled.sql, sent)
-            fetched = cursor.fetchall() if compiled.row is not None else []
-        except dialect.loaded_dbapi.Error as exc:
-            lost = dialect.is_disconnect(exc, driver_connection.dbapi_connection, cursor)
-            if lost:
-                connection.invalidate(exc)
-            raise DBAPIError.instance(
-                compiled.sql,
-                None,
-                exc,
-                dialect.loaded_dbapi.Error,
-                hide_parameters=True,
-                connection_invalidated=lost,
-                dialect=dialect,
-            ) from exc
-        finally:
-            cursor.close()
-        if compiled.row is None:
-            return []
-        return [
-            compiled.row(
-                *(
-                    value if process is None else process(value)
-                    for process, value in zip(compiled.results, fetched_row, strict=True)
-                )
-            )
-            for fetched_row in fetched
-        ]
+        if compiled.positions is not None:
+            return compiled, [values[name] for name in compiled.positions]
+        return compiled, values
 
     def _compiled(self, dialect: Dialect) -> _Compiled:
         found = self._by_dialect.get(dialect.name)
@@ -137,3 +118,55 @@ class Prebuilt:
                 else None
             ),
         )
+
+
+def only_row(rows: list[Any]) -> Any:
+    """The one row of a statement's rows, or None when there is none."""
+    if len(rows) > 1:
+        raise ValueError("the statement returned more than one row")
+    return rows[0] if rows else None
+
+
+def run_together(
+    session: Session, calls: Sequence[tuple[Prebuilt, Mapping[str, Any]]]
+) -> list[list[Any]]:
+    """Statements run one after the other in the session's transaction, and the rows each one
+    returned. On PostgreSQL they are sent together and answered together (psycopg's pipeline
+    mode): one round trip instead of one each. A statement that fails stops the ones after it,
+    and its error is raised."""
+    connection = session.connection()
+    dialect = connection.dialect
+    sent = [prebuilt._prepared(dialect, parameters) for prebuilt, parameters in calls]
+    driver_connection = connection.connection
+    dbapi_connection: Any = driver_connection.dbapi_connection  # psycopg's, on PostgreSQL
+    cursors = [driver_connection.cursor() for _ in sent]
+    together = (
+        dbapi_connection.pipeline()
+        if dialect.name == "postgresql" and len(sent) > 1
+        else contextlib.nullcontext()
+    )
+    try:
+        with together:
+            for cursor, (compiled, values) in zip(cursors, sent, strict=True):
+                cursor.execute(compiled.sql, values)
+        fetched = [
+            cursor.fetchall() if compiled.row is not None else []
+            for cursor, (compiled, _) in zip(cursors, sent, strict=True)
+        ]
+    except dialect.loaded_dbapi.Error as exc:
+        lost = dialect.is_disconnect(exc, dbapi_connection, None)
+        if lost:
+            connection.invalidate(exc)
+        raise DBAPIError.instance(
+            ";\n".join(compiled.sql for compiled, _ in sent),
+            None,
+            exc,
+            dialect.loaded_dbapi.Error,
+            hide_parameters=True,
+            connection_invalidated=lost,
+            dialect=dialect,
+        ) from exc
+    finally:
+        for cursor in cursors:
+            cursor.close()
+    return [compiled.read(rows) for rows, (compiled, _) in zip(fetched, sent, strict=True)]

@@ -27,6 +27,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from app.audit import chain
 from app.audit import service as audit_service
 from app.audit.schemas import Access, Accessor, AccessReport
 from app.auth.models import Account
@@ -36,7 +37,7 @@ from app.core.db import table, utcnow
 from app.core.errors import AppError, BusinessRuleViolation, Conflict, NotFound, ValidationFailed
 from app.core.etag import require_if_match
 from app.core.pagination import decode_cursor, encode_cursor
-from app.core.prebuilt import Prebuilt
+from app.core.prebuilt import Prebuilt, only_row, run_together
 from app.organisations import service as organisation_service
 from app.organisations.models import Organisation, Site
 from app.reference import service as reference_service
@@ -251,12 +252,31 @@ _FILINGS = {
 _CHECKS = {by: Prebuilt(_new_situation_checks(by)) for by in ("id", "code")}
 
 
+# The creation's audit entry, its detail the reference that the filing gave the situation.
+_SEAL_CREATION = chain.SealReading(
+    "reference",
+    table(Situation).c.reference,
+    table(Situation).c.id == bindparam("situation_id"),
+)
+
+
 def _file(
-    *, session: Session, principal: Principal, data: schemas.SituationCreate, row: dict[str, Any]
+    *,
+    session: Session,
+    principal: Principal,
+    data: schemas.SituationCreate,
+    row: dict[str, Any],
+    entry: chain.PendingEntry,
 ) -> tuple[int, _Home]:
     """Files the situation under the organisation it names (or the caller's own), numbered in
-    its year; returns its number and where it was filed. Refused with the reason when it does
-    not pass the checks."""
+    its year, and seals its audit `entry`; returns its number and where it was filed. Refused
+    with the reason when it does not pass the checks.
+
+    The filing and the seal go to the database together, in one round trip on PostgreSQL:
+    from the moment the filing takes the year's next number, every other creation of the year
+    waits for this transaction to commit, and the seal then waits for the chain's head. Sent
+    one at a time, the wait would include a trip back to this process and its wait for the
+    interpreter (measured: a third of intake's throughput under four clients)."""
     named = data.organisation.strip().upper() if data.organisation is not None else None
     own = principal.role in ORGANISATION_ROLES
     key: int | str
@@ -277,7 +297,10 @@ def _file(
     if not numbered:
         sequence = _NEXT_REFERENCE.one_or_none(session, {"year": row["year"]}).last_value
         parameters |= {"sequence": sequence, "reference": reference_of(row["year"], sequence)}
-    filed = _FILINGS[by, numbered].one_or_none(session, parameters)
+    filing, _ = run_together(
+        session, [(_FILINGS[by, numbered], parameters), _SEAL_CREATION.call(entry)]
+    )
+    filed = only_row(filing)
     if filed is None:
         raise _refusal(session=session, principal=principal, data=data, by=by, key=key)
     site = (
@@ -360,6 +383,13 @@ def create(
         session=session,
         principal=principal,
         data=data,
+        entry=audit_service.entry(
+            principal=principal,
+            action="situation.create",
+            object_type="situation",
+            object_id=situation_id,
+            situation_id=situation_id,
+        ),
         row={
             "id": situation_id,
             "year": year,
@@ -394,15 +424,6 @@ def create(
         age_group=data.age_group,
         summary=data.summary,
         created_at=now,
-    )
-    audit_service.record(
-        session=session,
-        principal=principal,
-        action="situation.create",
-        object_type="situation",
-        object_id=opened.id,
-        situation_id=opened.id,
-        detail={"reference": reference},
     )
     if home.has_subscriptions:
         webhooks.enqueue(session=session, situation=opened, event=WebhookEvent.CREATED)

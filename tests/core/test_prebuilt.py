@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InvalidRequestError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.core.db import table
-from app.core.prebuilt import Prebuilt
+from app.core.prebuilt import Prebuilt, run_together
 from app.organisations.models import Organisation
 from app.situations.enums import Severity, SituationStatus
 from app.situations.models import Situation
@@ -109,6 +109,31 @@ def test_values_are_written_and_read_through_their_column_types(
     assert read.severity is Severity.GREEN
     assert read.active is True
     assert read.organisation_code == world.org_a
+
+
+def test_statements_run_together_answer_each_and_fail_as_one(
+    world: World, db: Database, session_factory: sessionmaker[Session]
+) -> None:
+    """Sent together on PostgreSQL: each statement sees what the ones before it wrote, each
+    one's rows come back, and a failure is raised as SQLAlchemy raises it, nothing written."""
+    first = _row(world, db)
+    with session_factory.begin() as session:
+        inserted, read, none = run_together(
+            session,
+            [(_INSERT, first), (_READ, {"id": first["id"]}), (_READ, {"id": "none"})],
+        )
+    assert [row.status for row in inserted] == [SituationStatus.OPEN]
+    assert [row.summary for row in read] == [SUMMARY]
+    assert none == []
+
+    second = _row(world, db)
+    with pytest.raises(IntegrityError) as raised, session_factory.begin() as session:
+        run_together(
+            session,
+            [(_INSERT, second), (_INSERT, {**_row(world, db), "reference": first["reference"]})],
+        )
+    assert SUMMARY not in str(raised.value)
+    assert db.count(Situation) == 1
 
 
 def test_nothing_is_found_as_none(session_factory: sessionmaker[Session]) -> None:

@@ -4,10 +4,11 @@ import re
 
 import httpx
 import pytest
-from sqlalchemy import insert, select, update
+from sqlalchemy import false, insert, select, update
 
 from app.audit.models import AuditEntry
 from app.auth.models import Account
+from app.core.prebuilt import Prebuilt
 from app.organisations.models import Organisation, Site
 from app.situations import service
 from app.situations.models import ReferenceCounter, Situation
@@ -195,11 +196,8 @@ async def test_a_filing_refused_by_the_database_but_not_by_the_checks_asks_for_a
     filing and the reading of why it was refused: the caller is told to send it again, and
     nothing is written."""
 
-    class Refusing:
-        def one_or_none(self, session: object, parameters: object) -> None:
-            return None
-
-    monkeypatch.setattr(service, "_FILINGS", {key: Refusing() for key in service._FILINGS})
+    refusing = Prebuilt(select(Situation.sequence).where(false()))
+    monkeypatch.setattr(service, "_FILINGS", dict.fromkeys(service._FILINGS, refusing))
     response = await client.post(URL, json=situation_body(), headers=world.delegate.headers)
     assert_problem(response, 409)
     assert "send it again" in response.json()["detail"]
@@ -233,6 +231,7 @@ async def test_audited_with_request_id(
     assert entry.account_id == world.delegate.account_id
     assert entry.role == "delegate"
     assert entry.request_id == "req-123"
+    assert entry.detail == {"reference": response.json()["reference"]}
     assert "shouted" not in str(entry.detail)
 
 

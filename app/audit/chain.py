@@ -155,8 +155,9 @@ class SealReading:
         return self._statement, {**row, "before": start, "between": between, "after": after}
 
 
-# Where the value read in SQL goes in the content: a string that no other value of an entry
-# is written as (every other quote in the content is escaped or ends a known string).
+# Where the value read in SQL goes in the content. A value of the entry's own could be written
+# so as to hold it too (a quote then the character); `call` refuses any content where it shows
+# twice, whichever comes first, rather than seal the wrong place.
 _MARK = "\x00"
 _MARK_JSON = json.dumps(_MARK)
 

@@ -276,8 +276,8 @@ def _file(
     from the moment the filing takes the year's next number, every other creation of the year
     waits for this transaction to commit. Sent one at a time, that wait also covered a trip
     back to this process, and the worker thread's wait to run again among the other requests
-    (README, "Benchmarks"). SQLite has no round trip to save: there the
-    entry is sealed at commit, as every other one."""
+    (README, "Benchmarks"). SQLite has no round trip to save: there the entry is sealed at
+    commit, as every other one."""
     named = data.organisation.strip().upper() if data.organisation is not None else None
     own = principal.role in ORGANISATION_ROLES
     key: int | str

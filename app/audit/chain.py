@@ -5,7 +5,9 @@ in a canonical form; the first entry follows `GENESIS`. Entries are sealed when 
 transaction commits, each by one statement that reads the chain's head (`audit_head`: the last
 position and hash), computes the hash in SQL and writes the entry; a trigger moves the head
 on. On PostgreSQL that read locks the head until commit, and SQLite has one writer: sealing
-goes one transaction at a time, so positions follow each other without gaps.
+goes one transaction at a time, so positions follow each other without gaps. An entry can also
+be sealed at once, by the same kind of statement sent along with the one that writes what it
+records (`SealReading`: intake on PostgreSQL).
 
 What a chain cannot show by itself is the removal of its last entries: `verify` reports the
 head (position and hash) so that it can be compared with one noted earlier.

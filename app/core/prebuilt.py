@@ -128,27 +128,37 @@ def only_row(rows: list[Any]) -> Any:
 
 
 def run_together(
-    session: Session, calls: Sequence[tuple[Prebuilt, Mapping[str, Any]]]
+    session: Session,
+    calls: Sequence[tuple[Prebuilt, Mapping[str, Any]]],
+    *,
+    commit: bool = False,
 ) -> list[list[Any]]:
     """Statements run one after the other in the session's transaction, and the rows each one
     returned. On PostgreSQL they are sent together and answered together (psycopg's pipeline
     mode): one round trip instead of one each. A statement that fails stops the ones after it,
-    and its error is raised."""
+    and its error is raised.
+
+    `commit`: they are the transaction's last writes, and it is committed with them: on
+    PostgreSQL, `COMMIT` goes in the same round trip. The session must hold nothing unflushed,
+    since that commit does not go through it; it is then told that its transaction ended."""
+    if commit and (session.new or session.dirty or session.deleted):
+        raise ValueError("the session holds changes that this commit would leave out")
     connection = session.connection()
     dialect = connection.dialect
     sent = [prebuilt._prepared(dialect, parameters) for prebuilt, parameters in calls]
     driver_connection = connection.connection
     dbapi_connection: Any = driver_connection.dbapi_connection  # psycopg's, on PostgreSQL
     cursors = [driver_connection.cursor() for _ in sent]
-    together = (
-        dbapi_connection.pipeline()
-        if dialect.name == "postgresql" and len(sent) > 1
-        else contextlib.nullcontext()
-    )
+    ending: Any = None
+    pipelined = dialect.name == "postgresql" and (len(sent) > 1 or commit)
     try:
-        with together:
+        with dbapi_connection.pipeline() if pipelined else contextlib.nullcontext():
             for cursor, (compiled, values) in zip(cursors, sent, strict=True):
                 cursor.execute(compiled.sql, values)
+            if commit and pipelined:
+                # As a statement, not `commit()`: psycopg would wait for the answers first.
+                ending = driver_connection.cursor()
+                ending.execute("COMMIT")
         fetched = [
             cursor.fetchall() if compiled.row is not None else []
             for cursor, (compiled, _) in zip(cursors, sent, strict=True)
@@ -167,6 +177,9 @@ def run_together(
             dialect=dialect,
         ) from exc
     finally:
-        for cursor in cursors:
+        for cursor in cursors if ending is None else [*cursors, ending]:
             cursor.close()
+    if commit:
+        # After PostgreSQL's COMMIT, the driver has no transaction left to commit.
+        session.commit()
     return [compiled.read(rows) for rows, (compiled, _) in zip(fetched, sent, strict=True)]

@@ -136,7 +136,13 @@ async def create_situation(
             principal=principal,
             status_code=201,
             produce=lambda: _opened(
-                service.create(session=session, principal=principal, data=data)
+                service.create(
+                    session=session,
+                    principal=principal,
+                    data=data,
+                    # Without a key, nothing is written after the creation.
+                    commit=idempotency.key is None,
+                )
             ),
         )
 

@@ -14,6 +14,7 @@ from sqlalchemy import (
     bindparam,
     cast,
     exists,
+    false,
     func,
     insert,
     literal,
@@ -127,11 +128,17 @@ def reference_of(year: int, sequence: int) -> str:
     return f"{year}-{sequence:04d}"
 
 
-def _next_reference(insert: Any) -> Any:
+def _next_reference(insert: Any, accepted: Any = None) -> Any:
+    """The year's next number, the counter moved by one; with `accepted`, only if that
+    selects a row (`year`, 1)."""
     counters = table(ReferenceCounter)
+    moved = insert(counters)
     return (
-        insert(counters)
-        .values(year=bindparam("year"), last_value=1)
+        (
+            moved.values(year=bindparam("year"), last_value=1)
+            if accepted is None
+            else moved.from_select(["year", "last_value"], accepted)
+        )
         .on_conflict_do_update(
             index_elements=["year"], set_={"last_value": counters.c.last_value + 1}
         )
@@ -187,13 +194,19 @@ def _filing(*, by: str, numbered: bool) -> Prebuilt:
     creation runs it. It returns the situation's number and what the answer says of its
     organisation and site; nothing when refused.
 
-    `numbered` (PostgreSQL): the statement also takes the next number of the year. The
-    counter's row stays locked from then until the transaction commits, and every creation of
-    the year waits for it: numbering and inserting in one statement keeps the wait as short as
-    it can be. The reference is written as `reference_of` writes it. Otherwise (SQLite, one
-    writer at a time) the number is taken just before and given."""
+    `numbered` (PostgreSQL): the statement also takes the next number of the year, only for a
+    situation that passes the checks, so that a refused one moves nothing, whether or not the
+    transaction is committed. The counter's row stays locked from then until the transaction
+    commits, and every creation of the year waits for it: numbering and inserting in one
+    statement keeps the wait as short as it can be. The reference is written as `reference_of`
+    writes it. It also queues the creation's webhook deliveries (`webhooks.queued`, with
+    `occurred_at` and `queued_at`), from the new row, and does not look for subscriptions.
+    Otherwise (SQLite, one writer at a time) the number is taken just before and given, and
+    the answer says whether the organisation has subscriptions, for `webhooks.enqueue`."""
     situations, sites = table(Situation), table(Site)
-    home = _new_situation_checks(by).subquery("home")
+    checks = _new_situation_checks(by)
+    # Read twice when numbered (for the counter, then the insert): PostgreSQL reads it once.
+    home = checks.cte("home") if numbered else checks.subquery("home")
     accepted = and_(
         or_(home.c.active, bindparam("inactive_allowed", type_=Boolean)),
         or_(bindparam("site_id", type_=Integer).is_(None), home.c.site_name.is_not(None)),
@@ -208,7 +221,12 @@ def _filing(*, by: str, numbered: bool) -> Prebuilt:
     values: list[Any] = [bindparam(column.name, type_=column.type) for column in given]
     source: Any = home
     if numbered:
-        number = _next_reference(pg_insert).cte("number")
+        number = _next_reference(
+            pg_insert,
+            select(bindparam("year", type_=Integer), literal_column("1", Integer))
+            .select_from(home)
+            .where(accepted),
+        ).cte("number")
         digits = cast(number.c.last_value, String)
         reference: Any = (
             cast(bindparam("year"), String)
@@ -220,25 +238,41 @@ def _filing(*, by: str, numbered: bool) -> Prebuilt:
     else:
         reference = bindparam("reference", type_=String)
         sequence = bindparam("sequence", type_=Integer)
-    return Prebuilt(
-        insert(situations)
-        .from_select(
-            [*(column.name for column in given), "organisation_id", "reference", "sequence"],
-            select(*values, home.c.id, reference, sequence).select_from(source).where(accepted),
+    filing = insert(situations).from_select(
+        [*(column.name for column in given), "organisation_id", "reference", "sequence"],
+        select(*values, home.c.id, reference, sequence).select_from(source).where(accepted),
+    )
+    if not numbered:
+        return Prebuilt(
+            filing.returning(
+                situations.c.sequence,
+                situations.c.organisation_id,
+                # The inserted row's columns named in SQL: SQLAlchemy does not correlate the
+                # subqueries of RETURNING with the table inserted into.
+                select(sites.c.name)
+                .where(sites.c.id == literal_column("situations.site_id", Integer))
+                .scalar_subquery()
+                .label("site_name"),
+                webhooks.any_active_subscription(
+                    literal_column("situations.organisation_id", Integer)
+                ).label("has_subscriptions"),
+            )
         )
-        .returning(
-            situations.c.sequence,
-            situations.c.organisation_id,
-            # The inserted row's columns named in SQL: SQLAlchemy does not correlate the
-            # subqueries of RETURNING with the table inserted into.
+    # Numbered, the webhook deliveries are queued in the same statement, from the new row.
+    told = ("id", "reference", "opened_on", "intake_typology", "severity", "status")
+    filed = filing.returning(
+        *(situations.c[name] for name in (*told, "sequence", "organisation_id", "site_id"))
+    ).cte("filed")
+    return Prebuilt(
+        select(
+            filed.c.sequence,
+            filed.c.organisation_id,
             select(sites.c.name)
-            .where(sites.c.id == literal_column("situations.site_id", Integer))
+            .where(sites.c.id == filed.c.site_id)
             .scalar_subquery()
             .label("site_name"),
-            webhooks.any_active_subscription(
-                literal_column("situations.organisation_id", Integer)
-            ).label("has_subscriptions"),
-        )
+            false().label("has_subscriptions"),
+        ).add_cte(webhooks.queued(WebhookEvent.CREATED, filed).cte("queued"))
     )
 
 
@@ -267,17 +301,20 @@ def _file(
     data: schemas.SituationCreate,
     row: dict[str, Any],
     entry: chain.PendingEntry,
+    commit: bool,
 ) -> tuple[int, _Home]:
     """Files the situation under the organisation it names (or the caller's own), numbered in
     its year, and seals its audit `entry`; returns its number and where it was filed. Refused
     with the reason when it does not pass the checks.
 
-    On PostgreSQL the filing and the seal go to the database together, in one round trip:
-    from the moment the filing takes the year's next number, every other creation of the year
-    waits for this transaction to commit. Sent one at a time, that wait also covered a trip
-    back to this process, and the worker thread's wait to run again among the other requests
-    (README, "Benchmarks"). SQLite has no round trip to save: there the entry is sealed at
-    commit, as every other one."""
+    On PostgreSQL the filing (which queues the webhook deliveries too), the seal and, with
+    `commit`, the `COMMIT` go to the database together, in one round trip: from the moment the
+    filing takes the year's next number, every other creation of the year waits for this
+    transaction to commit. Sent one at a time, that wait also covered trips back to this
+    process, and the worker thread's waits to run again among the other requests (README,
+    "Benchmarks"). A refused situation writes nothing, the counter included: what that
+    `COMMIT` ends then is empty. SQLite has no round trip to save: there the entry is sealed
+    at commit, as every other one, and `commit` is left to the caller."""
     named = data.organisation.strip().upper() if data.organisation is not None else None
     own = principal.role in ORGANISATION_ROLES
     key: int | str
@@ -296,8 +333,14 @@ def _file(
     parameters = {**row, f"home_{by}": key, "inactive_allowed": own}
     numbered = session.get_bind().dialect.name == "postgresql"
     if numbered:
+        if commit and session.info.get(chain.PENDING):
+            raise ValueError("audit entries wait for a commit that this one would leave out")
+        # Its webhook deliveries, queued by the filing.
+        parameters |= {"occurred_at": row["created_at"].isoformat(), "queued_at": row["created_at"]}
         filing, _ = run_together(
-            session, [(_FILINGS[by, numbered], parameters), _SEAL_CREATION.call(entry)]
+            session,
+            [(_FILINGS[by, numbered], parameters), _SEAL_CREATION.call(entry)],
+            commit=commit,
         )
         filed = only_row(filing)
     else:
@@ -379,16 +422,24 @@ def _check_age_group(*, session: Session, code: str | None) -> None:
 
 
 def create(
-    *, session: Session, principal: Principal, data: schemas.SituationCreate
+    *,
+    session: Session,
+    principal: Principal,
+    data: schemas.SituationCreate,
+    commit: bool = False,
 ) -> schemas.Opened:
     """Intake, the busiest write: written by statements built once rather than through the
-    unit of work, and answered with what was written rather than with the row read back."""
+    unit of work, and answered with what was written rather than with the row read back.
+
+    `commit`: the transaction has nothing to write after the creation (no Idempotency-Key's
+    answer to store), so that on PostgreSQL it is committed in the creation's round trip."""
     _not_in_future("opened_on", data.opened_on)
     situation_id, now, year = str(uuid.uuid4()), utcnow(), data.opened_on.year
     sequence, home = _file(
         session=session,
         principal=principal,
         data=data,
+        commit=commit,
         entry=audit_service.entry(
             principal=principal,
             action="situation.create",
@@ -432,7 +483,9 @@ def create(
         created_at=now,
     )
     if home.has_subscriptions:
-        webhooks.enqueue(session=session, situation=opened, event=WebhookEvent.CREATED)
+        webhooks.enqueue(
+            session=session, situation=opened, event=WebhookEvent.CREATED, occurred_at=now
+        )
     return opened
 
 

@@ -9,7 +9,23 @@ import secrets
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, Exists, bindparam, exists, select
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Exists,
+    FromClause,
+    Insert,
+    Integer,
+    String,
+    bindparam,
+    cast,
+    exists,
+    func,
+    insert,
+    literal_column,
+    select,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit_service
@@ -18,8 +34,9 @@ from app.auth.roles import ORGANISATION_ROLES
 from app.core.db import table, utcnow
 from app.core.errors import Forbidden, NotFound
 from app.core.pagination import page_by_id
+from app.organisations.models import Organisation
 from app.situations.enums import Severity, SituationStatus
-from app.webhooks.enums import WebhookEvent
+from app.webhooks.enums import DeliveryStatus, WebhookEvent
 from app.webhooks.models import WebhookDelivery, WebhookSubscription
 from app.webhooks.schemas import SubscriptionCreate
 
@@ -179,6 +196,57 @@ def enqueue(
     session.add_all(
         WebhookDelivery(subscription_id=subscription_id, event=event.value, payload=payload)
         for subscription_id in subscriptions
+    )
+
+
+def _constant(value: str) -> ColumnElement[str]:
+    """A constant text written in the SQL: a prebuilt statement takes no anonymous value."""
+    return literal_column(f"'{value}'", String)
+
+
+def queued(event: WebhookEvent, situation: FromClause) -> Insert:
+    """PostgreSQL: what `enqueue` writes, as a statement to put in the one that writes the
+    situation (a common table expression of it), before Python reads the situation back:
+    `situation` has the columns of `Situation` that the payload tells. The payload is written
+    by SQL as `enqueue` writes it; the values it takes are `occurred_at`, as `enqueue` writes
+    it (ISO 8601), and `queued_at`, the same time as a timestamp."""
+    organisations, deliveries = table(Organisation), table(WebhookDelivery)
+    queued_at = bindparam("queued_at", type_=deliveries.c.created_at.type)
+    told = func.json_build_object(
+        _constant("id"), situation.c.id,
+        _constant("reference"), situation.c.reference,
+        _constant("organisation"), organisations.c.code,
+        _constant("opened_on"), situation.c.opened_on,
+        _constant("intake_typology"), situation.c.intake_typology,
+        _constant("severity"), situation.c.severity,
+        _constant("status"), situation.c.status,
+    )  # fmt: skip
+    payload = func.json_build_object(
+        _constant("event"), _constant(event.value),
+        _constant("occurred_at"), bindparam("occurred_at", type_=String),
+        _constant("situation"), told,
+    )  # fmt: skip
+    return insert(deliveries).from_select(
+        [
+            *("subscription_id", "event", "payload", "status", "attempts"),
+            *("next_attempt_at", "created_at"),
+        ],
+        select(
+            _subscriptions.c.id,
+            _constant(event.value),
+            cast(payload, JSON),
+            _constant(DeliveryStatus.PENDING.value),
+            literal_column("0", Integer),
+            queued_at,
+            queued_at,
+        )
+        .select_from(situation)
+        .join(organisations, organisations.c.id == situation.c.organisation_id)
+        .join(_subscriptions, _subscriptions.c.organisation_id == organisations.c.id)
+        .where(
+            _subscriptions.c.active.is_(True),
+            cast(_subscriptions.c.events, JSONB).has_key(_constant(event.value)),
+        ),
     )
 
 

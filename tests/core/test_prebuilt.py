@@ -136,6 +136,43 @@ def test_statements_run_together_answer_each_and_fail_as_one(
     assert db.count(Situation) == 1
 
 
+def test_statements_run_together_with_the_commit(
+    world: World, db: Database, session_factory: sessionmaker[Session]
+) -> None:
+    """`commit`: the statements and the commit as one (on PostgreSQL, in one round trip); the
+    session's transaction ends with it, and a failure commits nothing."""
+    first = _row(world, db)
+    with session_factory() as session:
+        (inserted,) = run_together(session, [(_INSERT, first)], commit=True)
+        assert [row.status for row in inserted] == [SituationStatus.OPEN]
+        assert not session.in_transaction()
+        # Committed: another connection sees it while this session is still open.
+        assert db.count(Situation) == 1
+        # The session goes on with a transaction of its own.
+        assert [row.summary for row in _READ.rows(session, {"id": first["id"]})] == [SUMMARY]
+        session.rollback()
+    assert db.count(Situation) == 1
+
+    with pytest.raises(IntegrityError), session_factory() as session:
+        run_together(
+            session,
+            [
+                (_INSERT, _row(world, db)),
+                (_INSERT, {**_row(world, db), "reference": first["reference"]}),
+            ],
+            commit=True,
+        )
+    assert db.count(Situation) == 1
+
+    # Objects waiting for the session's flush would not be in that commit: refused.
+    with session_factory() as session:
+        session.add(Organisation(code="PENDING", name="Not flushed"))
+        with pytest.raises(ValueError, match="leave out"):
+            run_together(session, [(_INSERT, _row(world, db))], commit=True)
+    assert db.count(Situation) == 1
+    assert db.scalar(select(Organisation.id).where(Organisation.code == "PENDING")) is None
+
+
 def test_nothing_is_found_as_none(session_factory: sessionmaker[Session]) -> None:
     with session_factory() as session:
         assert _READ.one_or_none(session, {"id": str(uuid.uuid4())}) is None

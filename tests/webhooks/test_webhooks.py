@@ -6,24 +6,26 @@ import hmac
 import json
 import sqlite3
 import threading
+import uuid
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.core.db import utcnow
 from app.webhooks.delivery import MAX_ATTEMPTS, Round, deliver_due
-from app.webhooks.models import WebhookDelivery
+from app.webhooks.models import WebhookDelivery, WebhookSubscription
 from tests.conftest import Database
 from tests.factories import World, situation_body
 from tests.helpers import assert_problem
 
 HOOKS = "/api/v1/webhooks"
+CREATED = "situation.created"
 
 
 class Receiver:
@@ -65,6 +67,66 @@ async def _subscribe(
     )
     assert response.status_code == 201, response.text
     return dict(response.json())
+
+
+async def test_a_creation_is_queued_for_its_organisations_subscriptions_to_it_only(
+    client: httpx.AsyncClient, world: World, db: Database
+) -> None:
+    """The creation's event, queued in the creation's own transaction whether or not an
+    Idempotency-Key is given (on PostgreSQL, by SQL sent along with the filing): for the active
+    subscriptions of the situation's organisation to that event, and no other."""
+    created = await _subscribe(client, world, "https://intranet.example.org/a", [CREATED])
+    await _subscribe(client, world, "https://intranet.example.org/b", ["situation.closed"])
+    stopped = await _subscribe(client, world, "https://intranet.example.org/c", [CREATED])
+    db.execute(
+        update(WebhookSubscription)
+        .where(WebhookSubscription.id == stopped["id"])
+        .values(active=False)
+    )
+
+    answers = [
+        await client.post(
+            "/api/v1/situations",
+            json=situation_body(severity="red", intake_typology="M7"),
+            headers=world.delegate.headers,
+        ),
+        await client.post(
+            "/api/v1/situations",
+            json=situation_body(opened_on="2026-02-01"),
+            headers={**world.delegate.headers, "Idempotency-Key": str(uuid.uuid4())},
+        ),
+        # Another organisation's.
+        await client.post(
+            "/api/v1/situations",
+            json=situation_body(organisation=world.org_b),
+            headers=world.delegate.headers,
+        ),
+    ]
+    assert [answer.status_code for answer in answers] == [201, 201, 201]
+    mine = [answer.json() for answer in answers[:2]]
+    queued = db.all(select(WebhookDelivery).order_by(WebhookDelivery.id))
+    assert [(d.subscription_id, d.event, d.status, d.attempts) for d in queued] == [
+        (created["id"], CREATED, "pending", 0)
+    ] * 2
+    for delivery, situation in zip(queued, mine, strict=True):
+        occurred_at = delivery.payload.pop("occurred_at")
+        assert datetime.fromisoformat(occurred_at) == datetime.fromisoformat(
+            situation["created_at"]
+        )
+        assert delivery.payload == {
+            "event": CREATED,
+            "situation": {
+                "id": situation["id"],
+                "reference": situation["reference"],
+                "organisation": world.org_a,
+                "opened_on": situation["opened_on"],
+                "intake_typology": situation["intake_typology"],
+                "severity": situation["severity"],
+                "status": "open",
+            },
+        }
+    assert (mine[0]["severity"], mine[0]["intake_typology"]) == ("red", "M7")
+    assert mine[1]["opened_on"] == "2026-02-01"
 
 
 async def test_events_are_signed_and_carry_no_narrative(

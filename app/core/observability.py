@@ -127,6 +127,9 @@ class MetricsMiddleware:
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
         self.metrics = metrics
+        # Each (route template, method, status)'s counter and histogram, found once: few,
+        # since no label holds an id.
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -144,11 +147,18 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, record_status)
         finally:
-            template = _template(scope)
-            self.metrics.requests.labels(template, scope["method"], str(status)).inc()
-            self.metrics.latency.labels(template, scope["method"]).observe(
-                time.perf_counter() - start
-            )
+            elapsed = time.perf_counter() - start
+            key = (_template(scope), scope["method"], status)
+            children = self._children.get(key)
+            if children is None:
+                template, method, _ = key
+                children = self._children[key] = (
+                    self.metrics.requests.labels(template, method, str(status)),
+                    self.metrics.latency.labels(template, method),
+                )
+            counted, timed = children
+            counted.inc()
+            timed.observe(elapsed)
 
 
 def _template(scope: Scope) -> str:

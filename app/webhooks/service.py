@@ -201,6 +201,8 @@ def enqueue(
 
 def _constant(value: str) -> ColumnElement[str]:
     """A constant text written in the SQL: a prebuilt statement takes no anonymous value."""
+    if "'" in value:
+        raise ValueError("a constant is written without quotes")
     return literal_column(f"'{value}'", String)
 
 

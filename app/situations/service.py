@@ -259,9 +259,8 @@ def _filing(*, by: str, numbered: bool) -> Prebuilt:
             )
         )
     # Numbered, the webhook deliveries are queued in the same statement, from the new row.
-    told = ("id", "reference", "opened_on", "intake_typology", "severity", "status")
     filed = filing.returning(
-        *(situations.c[name] for name in (*told, "sequence", "organisation_id", "site_id"))
+        *(situations.c[name] for name in (*webhooks.TOLD, "sequence", "organisation_id", "site_id"))
     ).cte("filed")
     return Prebuilt(
         select(

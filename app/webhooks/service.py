@@ -199,6 +199,11 @@ def enqueue(
     )
 
 
+# What an event tells of its situation, besides its organisation's code: columns of
+# `Situation`, named as they are (`enqueue`, `queued`).
+TOLD = ("id", "reference", "opened_on", "intake_typology", "severity", "status")
+
+
 def _constant(value: str) -> ColumnElement[str]:
     """A constant text written in the SQL: a prebuilt statement takes no anonymous value."""
     if "'" in value:
@@ -209,19 +214,14 @@ def _constant(value: str) -> ColumnElement[str]:
 def queued(event: WebhookEvent, situation: FromClause) -> Insert:
     """PostgreSQL: what `enqueue` writes, as a statement to put in the one that writes the
     situation (a common table expression of it), before Python reads the situation back:
-    `situation` has the columns of `Situation` that the payload tells. The payload is written
+    `situation` has the columns `TOLD` and `organisation_id`. The payload is written
     by SQL as `enqueue` writes it; the values it takes are `occurred_at`, as `enqueue` writes
     it (ISO 8601), and `queued_at`, the same time as a timestamp."""
     organisations, deliveries = table(Organisation), table(WebhookDelivery)
     queued_at = bindparam("queued_at", type_=deliveries.c.created_at.type)
     told = func.json_build_object(
-        _constant("id"), situation.c.id,
-        _constant("reference"), situation.c.reference,
+        *(part for name in TOLD for part in (_constant(name), situation.c[name])),
         _constant("organisation"), organisations.c.code,
-        _constant("opened_on"), situation.c.opened_on,
-        _constant("intake_typology"), situation.c.intake_typology,
-        _constant("severity"), situation.c.severity,
-        _constant("status"), situation.c.status,
     )  # fmt: skip
     payload = func.json_build_object(
         _constant("event"), _constant(event.value),

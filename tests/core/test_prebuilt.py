@@ -4,9 +4,10 @@ SQLAlchemy does, and fail as SQLAlchemy fails."""
 import uuid
 from datetime import UTC, date, datetime, timedelta, timezone
 
+import psycopg
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import Engine, bindparam, insert, select, text
+from sqlalchemy import Connection, Engine, bindparam, event, insert, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, InvalidRequestError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -171,6 +172,29 @@ def test_statements_run_together_with_the_commit(
             run_together(session, [(_INSERT, _row(world, db))], commit=True)
     assert db.count(Situation) == 1
     assert db.scalar(select(Organisation.id).where(Organisation.code == "PENDING")) is None
+
+
+def test_on_postgresql_the_commit_goes_in_the_statements_round_trip(
+    engine: Engine, world: World, db: Database, session_factory: sessionmaker[Session]
+) -> None:
+    """Sent with the statements, the `COMMIT` has ended the transaction in the database by the
+    time the session commits: that commit has nothing left to send."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("only PostgreSQL's statements are sent together")
+    row = _row(world, db)
+    found: list[object] = []
+
+    def at_commit(connection: Connection) -> None:
+        found.append(connection.connection.dbapi_connection.info.transaction_status)  # type: ignore[union-attr]
+
+    event.listen(engine, "commit", at_commit)
+    try:
+        with session_factory() as session:
+            run_together(session, [(_INSERT, row)], commit=True)
+    finally:
+        event.remove(engine, "commit", at_commit)
+    assert found == [psycopg.pq.TransactionStatus.IDLE]
+    assert db.count(Situation) == 1
 
 
 def test_nothing_is_found_as_none(session_factory: sessionmaker[Session]) -> None:

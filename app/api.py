@@ -12,8 +12,8 @@ from app.organisations.router import router as organisations_router
 from app.reference.router import router as reference_router
 from app.situations.router import router as situations_router
 from app.statistics.router import router as statistics_router
+from app.subscriptions.router import router as webhooks_router
 from app.typologies.router import router as typologies_router
-from app.webhooks.router import router as webhooks_router
 
 # Each router under its full prefix, straight in the application: every level of routers a
 # request passes through is matched again at each level below it. Situations first: routes are

@@ -17,7 +17,7 @@ from app.auth.principal import Principal
 from app.auth.roles import AccountKind, Role
 from app.core import crypto
 from app.core.config import get_settings
-from app.core.db import make_engine, make_sessionmaker
+from app.core.db import make_engine, make_sessionmaker, transaction
 from app.core.errors import AppError
 from app.core.migrate import upgrade_to_head
 
@@ -118,7 +118,7 @@ def create_user(
         raise typer.Exit(code=1)
     with _sessions(get_settings().database_url) as factory:
         try:
-            with factory.begin() as session:
+            with transaction(factory) as session:
                 account = auth_service.create_person(
                     session=session,
                     principal=None,
@@ -142,7 +142,7 @@ def create_client(
     """Create a machine client and print its secret, once."""
     with _sessions(get_settings().database_url) as factory:
         try:
-            with factory.begin() as session:
+            with transaction(factory) as session:
                 account, secret = auth_service.create_client(
                     session=session,
                     principal=None,
@@ -169,7 +169,7 @@ def create_organisation(
     data = OrganisationCreate(code=code, name=name)
     with _sessions(get_settings().database_url) as factory:
         try:
-            with factory.begin() as session:
+            with transaction(factory) as session:
                 organisation_service.create(
                     session=session, principal=None, code=data.code, name=data.name
                 )
@@ -288,16 +288,15 @@ def import_situations(
     except (OSError, spreadsheets.SpreadsheetError) as error:
         typer.secho(f"error: {file}: {error}", fg="red", err=True)
         raise typer.Exit(code=1) from None
-    with _sessions(settings.database_url) as factory, factory() as session:
+    with _sessions(settings.database_url) as factory, transaction(factory) as session:
         principal = _principal(session, as_)
         with typer.progressbar(length=len(rows), label="checking", file=sys.stderr) as bar:
             report = spreadsheets.import_rows(
                 session=session, principal=principal, rows=rows, progress=bar.update
             )
         if report.errors or dry_run:
+            # All or nothing: what the rows wrote is undone, and nothing is left to commit.
             session.rollback()
-        else:
-            session.commit()
     for row_error in report.errors:
         typer.echo(f"line {row_error.line}: {row_error.field}: {row_error.reason}")
     bad_lines = len({e.line for e in report.errors})
@@ -331,7 +330,7 @@ def export_situations(
 
     settings = get_settings()
     crypto.install(crypto.load_keyring(settings))
-    with _sessions(settings.database_url) as factory, factory.begin() as session:
+    with _sessions(settings.database_url) as factory, transaction(factory) as session:
         principal = _principal(session, as_)
         stream = output.open("w", newline="", encoding="utf-8") if output else sys.stdout
         try:

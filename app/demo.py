@@ -18,8 +18,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.auth import service as auth_service
 from app.auth.principal import Principal
 from app.auth.roles import Role
+from app.core.db import transaction
 from app.organisations import service as organisation_service
 from app.organisations.models import Organisation, Site
+from app.situations import records as situation_records
 from app.situations import schemas
 from app.situations import service as situation_service
 from app.situations.enums import ActionKind, ReportDecision, Severity
@@ -63,7 +65,7 @@ def fill(
     """Organisations, accounts and situations over this year and the two before."""
     rng = random.Random(seed)  # noqa: S311 - fictional data, not secrets
     password = password or secrets.token_urlsafe(12)
-    with factory.begin() as session:
+    with transaction(factory) as session:
         if session.scalar(select(func.count()).select_from(Situation)) or session.scalar(
             select(func.count()).select_from(Organisation)
         ):
@@ -106,7 +108,7 @@ def fill(
         }
     years = [today.year - 2, today.year - 1, today.year]
     for n in range(1, situations + 1):
-        with factory.begin() as session:
+        with transaction(factory) as session:
             _one_situation(session, delegate, rng, n, years, today, site_ids)
     return DemoAccounts(
         password=password,
@@ -149,7 +151,7 @@ def _one_situation(
         ),
     )
 
-    def record(action: situation_service.RecordAction, data: BaseModel) -> None:
+    def record(action: situation_records.RecordAction, data: BaseModel) -> None:
         """One more record on the situation, as the delegate."""
         action(
             session=session,
@@ -169,7 +171,7 @@ def _one_situation(
         severity = Severity.RED
         day = changed
         record(
-            situation_service.change_severity,
+            situation_records.change_severity,
             schemas.SeverityChangeCreate(
                 severity=severity, reason="Nouveaux éléments (fictif).", changed_on=day
             ),
@@ -179,7 +181,7 @@ def _one_situation(
         decision_recorded = True
         reported = rng.random() < 0.8
         record(
-            situation_service.add_report,
+            situation_records.add_report,
             schemas.ReportCreate(
                 decision=ReportDecision.REPORTED if reported else ReportDecision.NOT_REPORTED,
                 authority=rng.choice(AUTHORITIES) if reported else None,
@@ -189,7 +191,7 @@ def _one_situation(
         )
     if (acted := later(day, 20)) is not None:
         record(
-            situation_service.add_action,
+            situation_records.add_action,
             schemas.ActionCreate(
                 kind=rng.choice(list(ActionKind)),
                 occurred_on=acted,
@@ -200,7 +202,7 @@ def _one_situation(
     # Files still open at the end of a past year get their year-end review.
     for review_year in range(opened_on.year, (closing or today).year):
         record(
-            situation_service.add_review,
+            situation_records.add_review,
             schemas.ReviewCreate(
                 year=review_year,
                 typology=_requalified(rng, code),
@@ -210,7 +212,7 @@ def _one_situation(
     # A red file closes only with its report or decision recorded (the register's rule).
     if closing is not None and (severity is not Severity.RED or decision_recorded):
         record(
-            situation_service.close,
+            situation_records.close,
             schemas.ClosureCreate(
                 closed_on=closing, typology=_requalified(rng, code), outcome="Clôturé (fictif)."
             ),

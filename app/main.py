@@ -19,6 +19,7 @@ from app.core.middleware import BodySizeLimitMiddleware, RequestContextMiddlewar
 from app.core.observability import Metrics, MetricsMiddleware, configure_logging
 from app.core.observability import router as observability_router
 from app.core.openapi import document_common_problems
+from app.situations.enums import Severity
 from app.webhooks.delivery import deliver_webhooks_forever
 
 DESCRIPTION = """
@@ -69,11 +70,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.reading_sessionmaker = make_sessionmaker(engine, read_only=True)
     app.state.database_turns = DatabaseTurns(engine)
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
-    app.state.metrics = Metrics()
+    app.state.metrics = Metrics(colours=[severity.value for severity in Severity])
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     if settings.cors_origins:
         app.add_middleware(

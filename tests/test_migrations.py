@@ -1,6 +1,7 @@
 """Migrations are the only way the schema changes: they must build exactly what the models say."""
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -11,10 +12,11 @@ from sqlalchemy import Engine, create_engine, make_url, text
 
 from app.audit import chain
 from app.audit import service as audit_service
+from app.audit.models import AuditEntry
 from app.auth.principal import Principal
 from app.auth.roles import AccountKind, Role
 from app.core import crypto
-from app.core.db import make_engine, make_sessionmaker
+from app.core.db import make_engine, make_sessionmaker, transaction
 from app.core.migrate import alembic_config
 from app.models import Base
 from tests.conftest import TEST_ENCRYPTION_KEYS
@@ -173,4 +175,92 @@ def test_audit_entries_written_before_their_numbering_are_numbered(scratch_url: 
         )
     assert numbers()[-1] == (2, 3)
     command.downgrade(config, "0010")
+    engine.dispose()
+
+
+def test_the_chain_holds_across_the_change_of_sealing_method(scratch_url: str) -> None:
+    """Entries sealed before migration 0012 (the head moved and each account's entries
+    numbered by triggers) and after it (by the service as it commits) form one chain, which
+    `verify` walks whole: an altered or reordered entry shows on either side."""
+    config = alembic_config(scratch_url)
+    command.upgrade(config, "0011")
+    engine = make_engine(scratch_url)
+    previous = chain.GENESIS
+    with engine.begin() as connection:
+        for position, account_id in enumerate([1, 2, 1], start=1):
+            entry = AuditEntry(
+                position=position,
+                occurred_at=datetime(2026, 11, 30, 12, position, tzinfo=UTC),
+                account_id=account_id,
+                action="situation.read",
+                object_type="situation",
+            )
+            entry.hash = chain.seal(entry, previous)
+            connection.execute(
+                text(
+                    "INSERT INTO audit_entries (occurred_at, account_id, action, object_type,"
+                    " position, previous_hash, hash)"
+                    " VALUES (:t, :account_id, :action, :object_type, :position, :previous, :hash)"
+                ),
+                {
+                    "t": entry.occurred_at.replace(tzinfo=None),
+                    "account_id": account_id,
+                    "action": entry.action,
+                    "object_type": entry.object_type,
+                    "position": position,
+                    "previous": previous,
+                    "hash": entry.hash,
+                },
+            )
+            previous = entry.hash
+    command.upgrade(config, "head")
+    factory = make_sessionmaker(engine)
+    for account_id in (1, 3):
+        with transaction(factory) as session:
+            audit_service.record(
+                session=session,
+                principal=Principal(
+                    account_id=account_id,
+                    kind=AccountKind.PERSON,
+                    role=Role.DELEGATE,
+                    organisation_id=None,
+                    organisation_code=None,
+                    username=f"d{account_id}@x.org",
+                ),
+                action="situation.read",
+                object_type="situation",
+            )
+    verdict = chain.verify(factory)
+    assert (verdict.entries, verdict.head_position, verdict.problems) == (5, 5, [])
+    with engine.connect() as connection:
+        numbers = connection.execute(
+            text("SELECT account_id, account_sequence FROM audit_entries ORDER BY position")
+        ).all()
+    assert [tuple(row) for row in numbers] == [(1, 1), (2, 1), (1, 2), (1, 3), (3, 1)]
+
+    def altered(statement: str) -> list[str]:
+        with engine.begin() as connection:
+            connection.execute(text(statement))
+        problems = chain.verify(factory).problems
+        with engine.begin() as connection:
+            connection.execute(text(statement))  # each statement here undoes itself
+        return problems
+
+    # An entry sealed by the triggers, then one sealed by the service, edited in place.
+    flip = "UPDATE audit_entries SET object_type = {} WHERE position = {}"
+    assert altered(flip.format("CASE object_type WHEN 'x' THEN 'situation' ELSE 'x' END", 2)) == [
+        "position 2: altered (its hash does not match)"
+    ]
+    assert altered(flip.format("CASE object_type WHEN 'x' THEN 'situation' ELSE 'x' END", 4)) == [
+        "position 4: altered (its hash does not match)"
+    ]
+    # The last entry sealed by the triggers and the first sealed by the service, swapped.
+    swap = (
+        "UPDATE audit_entries SET position = CASE position WHEN 3 THEN -4 WHEN 4 THEN -3"
+        " WHEN -4 THEN 3 WHEN -3 THEN 4 ELSE position END"
+    )
+    with engine.begin() as connection:
+        connection.execute(text(swap))
+        connection.execute(text("UPDATE audit_entries SET position = -position WHERE position < 0"))
+    assert "position 3: does not follow the entry before it" in chain.verify(factory).problems
     engine.dispose()

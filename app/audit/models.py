@@ -35,9 +35,8 @@ class AuditEntry(Base):
     position: Mapped[int] = mapped_column(POSITION, unique=True)
     previous_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
-    # The account's entries counted from 1 in the order they are written, by a trigger
-    # (migration 0011): the rate limit finds the n-th newest in two look-ups. Not sealed: it
-    # only serves to count.
+    # The account's entries counted from 1 in the order they are sealed (app/audit/chain.py):
+    # the rate limit finds the n-th newest in two look-ups. Not sealed: it only serves to count.
     account_sequence: Mapped[int | None] = mapped_column(POSITION)
 
     # An account's entries, found by the rate limit and filtered by the audit list.
@@ -52,14 +51,12 @@ class AuditEntry(Base):
 
 
 class AuditHead(Base):
-    """The chain's last entry, its position and hash: one row, kept by a trigger on
-    `audit_entries` (migration 0009). An entry is sealed on the head it reads here, and on
-    PostgreSQL that read locks the row until commit, so entries are sealed one transaction at
-    a time. Position 0 and `GENESIS` while the chain is empty. A trigger refuses to delete it
-    (migration 0010): without it no entry could be sealed.
-
-    A table rebuilt by a batch migration on SQLite loses its triggers: such a migration of
-    `audit_entries` or `audit_head` must create theirs again (migrations 0009 and 0010).
+    """The chain's last entry, its position and hash: one row, moved on as entries are
+    sealed (app/audit/chain.py). Read and locked by every sealing, so that entries are sealed
+    one transaction at a time. Position 0 and `GENESIS` while the chain is empty. A trigger
+    refuses to delete it (migration 0010): without it no entry could be sealed. A table rebuilt
+    by a batch migration on SQLite loses its triggers: such a migration of `audit_head` must
+    create that one again.
     """
 
     __tablename__ = "audit_head"

@@ -3,14 +3,14 @@
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, Select, select
+from sqlalchemy import ScalarSelect, Select, select
 from sqlalchemy.orm import Session
 
 from app.audit import chain
 from app.audit.models import AuditEntry
 from app.auth.principal import Principal
 from app.core.context import current_request_id
-from app.core.db import table, utcnow
+from app.core.db import utcnow
 from app.core.pagination import page_by_id
 
 
@@ -24,41 +24,22 @@ def record(
     situation_id: str | None = None,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    """An entry of this transaction, sealed when it commits."""
+    """An entry of the current request, by `principal`, now; sealed when its transaction
+    commits."""
     chain.add(
         session,
-        entry(
-            principal=principal,
+        AuditEntry(
+            occurred_at=utcnow(),
+            request_id=current_request_id(),
+            account_id=principal.account_id if principal else None,
+            role=principal.role.value if principal else None,
+            organisation_id=principal.organisation_id if principal else None,
             action=action,
             object_type=object_type,
-            object_id=object_id,
+            object_id=str(object_id) if object_id is not None else None,
             situation_id=situation_id,
             detail=detail,
         ),
-    )
-
-
-def entry(
-    *,
-    principal: Principal | None,
-    action: str,
-    object_type: str,
-    object_id: str | int | None = None,
-    situation_id: str | None = None,
-    detail: dict[str, Any] | None = None,
-) -> chain.PendingEntry:
-    """An entry of the current request, by `principal`, now."""
-    return chain.PendingEntry(
-        occurred_at=utcnow(),
-        request_id=current_request_id(),
-        account_id=principal.account_id if principal else None,
-        role=principal.role.value if principal else None,
-        organisation_id=principal.organisation_id if principal else None,
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id) if object_id is not None else None,
-        situation_id=situation_id,
-        detail=detail,
     )
 
 
@@ -126,32 +107,26 @@ def accesses(
     )
 
 
-def nth_newest_since(
-    *,
-    account_id: ColumnElement[int],
-    since: ColumnElement[datetime],
-    skip: ColumnElement[int],
-) -> ScalarSelect[datetime]:
+def nth_newest_since(*, account_id: int, since: datetime, skip: int) -> ScalarSelect[datetime]:
     """When the account's entry that `skip` newer ones follow was written, if that was since a
     time; NULL if it was before, or if the account has fewer entries. Two look-ups in the
     account's numbered entries (`account_sequence`), however many it wrote lately: walking
     them back would cost as many reads as the limit at a busy account."""
-    entries = table(AuditEntry)
     # Not max(): PostgreSQL's generic plan for it, the one a prepared statement keeps, can
     # read all the account's entries; this one reads the last.
     newest = (
-        select(entries.c.account_sequence)
-        .where(entries.c.account_id == account_id, entries.c.account_sequence.is_not(None))
-        .order_by(entries.c.account_sequence.desc())
+        select(AuditEntry.account_sequence)
+        .where(AuditEntry.account_id == account_id, AuditEntry.account_sequence.is_not(None))
+        .order_by(AuditEntry.account_sequence.desc())
         .limit(1)
         .scalar_subquery()
     )
     return (
-        select(entries.c.occurred_at)
+        select(AuditEntry.occurred_at)
         .where(
-            entries.c.account_id == account_id,
-            entries.c.account_sequence == newest - skip,
-            entries.c.occurred_at >= since,
+            AuditEntry.account_id == account_id,
+            AuditEntry.account_sequence == newest - skip,
+            AuditEntry.occurred_at >= since,
         )
         .scalar_subquery()
     )

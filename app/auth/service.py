@@ -3,7 +3,7 @@
 import math
 from datetime import timedelta
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit_service
@@ -13,7 +13,7 @@ from app.auth.principal import Principal
 from app.auth.roles import CLIENT_ROLES, ORGANISATION_ROLES, PERSON_ROLES, AccountKind, Role
 from app.core import security
 from app.core.config import Settings
-from app.core.db import table, utcnow
+from app.core.db import utcnow
 from app.core.errors import (
     AppError,
     Conflict,
@@ -24,7 +24,6 @@ from app.core.errors import (
 )
 from app.core.etag import require_if_match
 from app.core.pagination import page_by_id
-from app.core.prebuilt import Prebuilt
 from app.organisations import service as organisation_service
 from app.organisations.models import Organisation
 
@@ -69,16 +68,29 @@ def authenticate_token(*, session: Session, settings: Settings, token: str) -> P
 
     At most `rate_limit_per_minute` audited requests an account in any minute, counted from
     the audit trail: shared by every worker, and nothing more to write. The account and its
-    count come in one statement."""
+    count come in one query."""
     try:
         claims = security.decode_access_token(settings=settings, token=token)
     except security.InvalidToken as exc:
         raise Unauthorized("The access token is not valid or has expired.") from exc
     now = utcnow()
     limit = settings.rate_limit_per_minute
-    caller = _CALLER.one_or_none(
-        session, {"account_id": claims.account_id, "since": now - RATE_WINDOW, "skip": limit - 1}
-    )
+    caller = session.execute(
+        select(
+            Account.kind,
+            Account.role,
+            Account.organisation_id,
+            Organisation.code.label("organisation_code"),
+            Account.username,
+            Account.active,
+            Account.token_version,
+            audit_service.nth_newest_since(
+                account_id=claims.account_id, since=now - RATE_WINDOW, skip=limit - 1
+            ).label("oldest_counted"),
+        )
+        .outerjoin(Organisation, Account.organisation_id == Organisation.id)
+        .where(Account.id == claims.account_id)
+    ).one_or_none()
     if caller is None or not caller.active or caller.token_version != claims.token_version:
         raise Unauthorized("The access token is not valid or has expired.")
     if caller.oldest_counted is not None:
@@ -99,25 +111,6 @@ def authenticate_token(*, session: Session, settings: Settings, token: str) -> P
 
 
 RATE_WINDOW = timedelta(minutes=1)
-
-_accounts, _organisations = table(Account), table(Organisation)
-# Built once, with the values bound at each request: every authenticated request runs it.
-_CALLER = Prebuilt(
-    select(
-        _accounts.c.kind,
-        _accounts.c.role,
-        _accounts.c.organisation_id,
-        _organisations.c.code.label("organisation_code"),
-        _accounts.c.username,
-        _accounts.c.active,
-        _accounts.c.token_version,
-        audit_service.nth_newest_since(
-            account_id=bindparam("account_id"), since=bindparam("since"), skip=bindparam("skip")
-        ).label("oldest_counted"),
-    )
-    .select_from(_accounts.outerjoin(_organisations))
-    .where(_accounts.c.id == bindparam("account_id"))
-)
 
 
 def _issue(*, session: Session, settings: Settings, account: Account) -> tuple[str, int]:

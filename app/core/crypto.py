@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from app.core.config import Environment, Settings
+from app.core.db import transaction
 
 PREFIX = "enc1"
 NONCE_BYTES = 12
@@ -184,7 +185,7 @@ def rotate(*, factory: "sessionmaker[Session]", metadata: MetaData, batch: int =
         stored = type_coerce(column, Text)
         last: Any = None
         while True:
-            with factory.begin() as session:
+            with transaction(factory) as session:
                 query = select(key, stored).where(column.is_not(None)).order_by(key).limit(batch)
                 if last is not None:
                     query = query.where(key > last)

@@ -1,33 +1,19 @@
 """Database engine, declarative base and the one-transaction-per-request session."""
 
 import asyncio
-import hashlib
 import weakref
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Any, cast
+from typing import Annotated, Any, TypeVar
 
 import anyio
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
-from sqlalchemy import (
-    JSON,
-    DateTime,
-    Dialect,
-    Enum,
-    MetaData,
-    String,
-    Table,
-    create_engine,
-    event,
-)
+from sqlalchemy import DateTime, Dialect, Enum, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.functions import GenericFunction
 from sqlalchemy.types import TypeDecorator
 
 from app.core.errors import AppError
@@ -35,6 +21,8 @@ from app.core.errors import AppError
 # Connections per process to a server database (PostgreSQL).
 POOL_SIZE = 10
 POOL_OVERFLOW = 10
+T = TypeVar("T")
+
 # Transactions that only read, at once, per process on SQLite: fewer than the connections its
 # pool keeps (five, and ten more when busy) besides the writer's.
 SQLITE_READERS = 4
@@ -89,50 +77,6 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime()}  # noqa: RUF012
 
 
-def table(model: type[Base]) -> Table:
-    """A model's table, for the statements of SQLAlchemy Core that the busiest paths use (no
-    unit of work, no objects to build)."""
-    return cast(Table, model.__table__)
-
-
-class sha256_hex(GenericFunction[str]):  # noqa: N801 (named as SQL functions are)
-    """SQL: the SHA-256 of a text's UTF-8 bytes, in lowercase hex, as `hashlib` writes it.
-    PostgreSQL has the digest built in; SQLite calls the Python function that each connection
-    registers."""
-
-    type = String()
-    name = "sha256_hex"
-    inherit_cache = True
-
-
-@compiles(sha256_hex, "postgresql")
-def _sha256_hex_postgresql(element: sha256_hex, compiler: SQLCompiler, **kw: Any) -> str:
-    text = compiler.process(element.clauses, **kw)
-    return f"encode(sha256(convert_to({text}, 'UTF8')), 'hex')"
-
-
-class json_pair(GenericFunction[Any]):  # noqa: N801 (named as SQL functions are)
-    """SQL: the JSON object of one key and its value, `json_pair('k', v)` for `{"k": v}`."""
-
-    type = JSON()
-    name = "json_pair"
-    inherit_cache = True
-
-
-@compiles(json_pair, "postgresql")
-def _json_pair_postgresql(element: json_pair, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"json_build_object({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(json_pair, "sqlite")
-def _json_pair_sqlite(element: json_pair, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"json_object({compiler.process(element.clauses, **kw)})"
-
-
-def _sha256_hex(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -144,13 +88,12 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
-        dbapi_connection.create_function("sha256_hex", 1, _sha256_hex, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         # Every request writes (at least its audit entry): take the write lock up front so that
         # concurrent transactions queue on busy_timeout instead of failing when they upgrade.
-        # A transaction begun by `read_only` takes none.
+        # A transaction of a `read_only` sessionmaker takes none.
         if connection.get_execution_options().get(_READ_ONLY):
             connection.exec_driver_sql("BEGIN DEFERRED")
         else:
@@ -158,13 +101,6 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 _READ_ONLY = "bientraitance_read_only"
-
-
-def read_only(session: Session) -> Session:
-    """Begins the session's transaction as one that only reads: on SQLite it takes no write
-    lock, so that it neither waits for the writer nor holds it up. It must not write."""
-    session.connection(execution_options={_READ_ONLY: True})
-    return session
 
 
 def make_engine(database_url: str) -> Engine:
@@ -183,8 +119,39 @@ def make_engine(database_url: str) -> Engine:
     )
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+def make_sessionmaker(engine: Engine, *, read_only: bool = False) -> sessionmaker[Session]:
+    """Sessions on the engine. `read_only`: their transactions only read, and on SQLite take
+    no write lock, so that they neither wait for the writer nor hold it up."""
+    bind = engine.execution_options(**{_READ_ONLY: True}) if read_only else engine
+    return sessionmaker(bind=bind, expire_on_commit=False, autoflush=False)
+
+
+def end(session: Session, error: BaseException | None = None) -> None:
+    """The one place where a transaction ends: committed when its work succeeded, or failed
+    with an error that keeps what it wrote (a failed login is counted); rolled back otherwise.
+    The session is closed either way."""
+    try:
+        if error is None or (isinstance(error, AppError) and error.keeps_changes):
+            session.commit()
+        else:
+            session.rollback()
+    finally:
+        session.close()
+
+
+@contextmanager
+def transaction(factory: sessionmaker[Session], *, read_only: bool = False) -> Iterator[Session]:
+    """A unit of work outside a request (the command, background jobs), ended by `end`.
+    `read_only`: as with `make_sessionmaker`."""
+    session = factory()
+    try:
+        if read_only:
+            session.connection(execution_options={_READ_ONLY: True})
+        yield session
+    except BaseException as error:
+        end(session, error)
+        raise
+    end(session)
 
 
 class DatabaseTurns:
@@ -239,43 +206,62 @@ async def database_turn(request: Request) -> AsyncIterator[None]:
         yield
 
 
-async def get_session(
-    request: Request, _turn: Annotated[None, Depends(database_turn, scope="function")]
-) -> AsyncIterator[Session]:
-    """One request, one transaction: commit when the endpoint succeeded, roll back otherwise.
+async def reading_turn(request: Request) -> AsyncIterator[None]:
+    turns: DatabaseTurns = request.app.state.database_turns
+    async with turns.reading():
+        yield
 
-    Used with `scope="function"` so that the commit happens before the response is sent:
-    a client never sees a success for a change that was not committed.
 
-    Opening a session does no I/O, so it happens in the event loop. An endpoint may commit at
-    its own end, in its worker thread; what is left is committed here, in one more trip to the
-    thread pool. The end is shielded from cancellation: a client
-    that hangs up never leaves a transaction half-finished.
-    """
-    factory: sessionmaker[Session] = request.app.state.sessionmaker
+@asynccontextmanager
+async def _request_transaction(factory: sessionmaker[Session]) -> AsyncIterator[Session]:
+    """One request, one transaction, ended by `end` once the endpoint has returned or failed.
+
+    Its dependencies are used with `scope="function"` so that the commit happens before the
+    response is sent: a client never sees a success for a change that was not committed. The
+    end is shielded from cancellation: a client that hangs up never leaves a transaction
+    half-finished. Opening a session does no I/O, so it happens in the event loop."""
     session = factory()
     try:
         yield session
-    except BaseException as exc:
-        keep = isinstance(exc, AppError) and exc.keeps_changes
+    except BaseException as error:
         with anyio.CancelScope(shield=True):
-            await run_in_threadpool(_close, session, commit=keep)
+            await run_in_threadpool(end, session, error)
         raise
     with anyio.CancelScope(shield=True):
-        if session.in_transaction():
-            await run_in_threadpool(_close, session, commit=True)
-        else:
-            session.close()
+        await run_in_threadpool(end, session)
 
 
-def _close(session: Session, *, commit: bool) -> None:
-    try:
-        if commit:
-            session.commit()
-        else:
-            session.rollback()
-    finally:
-        session.close()
+async def get_session(
+    request: Request, _turn: Annotated[None, Depends(database_turn, scope="function")]
+) -> AsyncIterator[Session]:
+    """The request's transaction, on a turn of the database's writers."""
+    async with _request_transaction(request.app.state.sessionmaker) as session:
+        yield session
+
+
+async def get_reading_session(
+    request: Request, _turn: Annotated[None, Depends(reading_turn, scope="function")]
+) -> AsyncIterator[Session]:
+    """The request's transaction, for a long read (the annual statistics) that writes
+    nothing: on SQLite the writers go on meanwhile."""
+    async with _request_transaction(request.app.state.reading_sessionmaker) as session:
+        yield session
+
+
+async def run_in_own_transaction(request: Request, work: Callable[[Session], T]) -> T:
+    """`work` in a short transaction of its own, on a writer's turn: what a reading request
+    writes (its audit entry) once it has read."""
+    turns: DatabaseTurns = request.app.state.database_turns
+    async with turns.turn():
+        with anyio.CancelScope(shield=True):
+            result = await run_in_threadpool(_in_transaction, request.app.state.sessionmaker, work)
+    return result
+
+
+def _in_transaction(factory: sessionmaker[Session], work: Callable[[Session], T]) -> T:
+    with transaction(factory) as session:
+        return work(session)
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+ReadingSessionDep = Annotated[Session, Depends(get_reading_session, scope="function")]

@@ -10,6 +10,7 @@
 import logging
 import os
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from alembic.script import ScriptDirectory
@@ -24,7 +25,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.context import current_request_id
 from app.core.migrate import alembic_config
-from app.situations.enums import Severity
 
 MULTIPROCESS_DIRECTORY = "PROMETHEUS_MULTIPROC_DIR"
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s"
@@ -90,7 +90,9 @@ def uvicorn_log_config(level: str) -> dict[str, Any]:
 class Metrics:
     """The metrics of one application (its own registry, so that tests can build several)."""
 
-    def __init__(self) -> None:
+    def __init__(self, colours: Sequence[str]) -> None:
+        # The traffic light's colours, each shown even when no open situation has it.
+        self.colours = tuple(colours)
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "bientraitance_http_requests",
@@ -222,6 +224,6 @@ def metrics(request: Request) -> Response:
             "SELECT severity, count(*) FROM situations WHERE status = 'open' GROUP BY severity",
         )
     )
-    for severity in Severity:
-        state.open_situations.labels(severity.value).set(counts.get(severity.value, 0))
+    for colour in state.colours:
+        state.open_situations.labels(colour).set(counts.get(colour, 0))
     return Response(state.exposition(), media_type=CONTENT_TYPE_LATEST)

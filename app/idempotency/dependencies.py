@@ -26,7 +26,7 @@ class Idempotency:
         status_code: int,
         produce: Callable[[], Result],
     ) -> Response:
-        response = service.execute(
+        return service.execute(
             session=session,
             principal=principal,
             key=self.key,
@@ -35,10 +35,6 @@ class Idempotency:
             status_code=status_code,
             produce=produce,
         )
-        # The answer is final: commit here, in the endpoint's worker thread, rather than in
-        # one more trip to the thread pool when the session closes.
-        session.commit()
-        return response
 
 
 async def get_idempotency(

@@ -17,7 +17,7 @@ from sqlalchemy import Select, delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.audit import service as audit_service
-from app.core.db import utcnow
+from app.core.db import transaction, utcnow
 from app.idempotency.models import IdempotencyRecord
 from app.situations.enums import SituationStatus
 from app.situations.models import (
@@ -83,7 +83,7 @@ def apply(
                 )
             )
         return Outcome(situations=len(planned), references=planned)
-    with factory.begin() as session:
+    with transaction(factory) as session:
         # Answers kept for retries past their time (they repeat narratives).
         session.execute(
             delete(IdempotencyRecord).where(
@@ -92,7 +92,7 @@ def apply(
         )
     references: list[str] = []
     while True:
-        with factory.begin() as session:
+        with transaction(factory) as session:
             ids: list[str] = list(session.scalars(expired(as_of=as_of, years=years).limit(batch)))
             references.extend(
                 session.scalars(select(Situation.reference).where(Situation.id.in_(ids)))

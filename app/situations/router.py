@@ -6,7 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from app.audit.schemas import AccessReport
-from app.auth.dependencies import UnitOfWork, allow, unit_of_work
+from app.auth.dependencies import allow
 from app.auth.principal import Principal
 from app.auth.roles import Role
 from app.core.db import SessionDep
@@ -16,7 +16,7 @@ from app.core.http import API_PREFIX, IfMatch
 from app.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from app.idempotency.dependencies import Idempotency, IdempotencyDep
 from app.idempotency.service import Result
-from app.situations import schemas, service
+from app.situations import records, schemas, service
 from app.situations.enums import Severity, SituationStatus
 from app.situations.models import Situation
 
@@ -60,18 +60,8 @@ def _situation(situation: Situation) -> Result:
     )
 
 
-def _opened(opened: schemas.Opened) -> Result:
-    return Result(
-        body=schemas.opened_to_read(opened),
-        headers={
-            "ETag": etag(opened.version),
-            "Location": f"{API_PREFIX}/situations/{opened.id}",
-        },
-    )
-
-
 def _add_record(
-    action: service.RecordAction,
+    action: records.RecordAction,
     situation_id: str,
     data: BaseModel,
     if_match: str | None,
@@ -125,28 +115,18 @@ def get_accesses(
     responses=PROBLEMS,
     summary="Open a situation",
 )
-async def create_situation(
+def create_situation(
     data: schemas.SituationCreate,
-    unit: Annotated[UnitOfWork, Depends(unit_of_work(*CASE_WORKERS))],
+    session: SessionDep,
+    principal: CaseWorker,
     idempotency: IdempotencyDep,
 ) -> Response:
-    def create(session: Session, principal: Principal) -> Response:
-        return idempotency.respond(
-            session=session,
-            principal=principal,
-            status_code=201,
-            produce=lambda: _opened(
-                service.create(
-                    session=session,
-                    principal=principal,
-                    data=data,
-                    # Without a key, nothing is written after the creation.
-                    commit=idempotency.key is None,
-                )
-            ),
-        )
-
-    return await unit.run(create)
+    return idempotency.respond(
+        session=session,
+        principal=principal,
+        status_code=201,
+        produce=lambda: _situation(service.create(session=session, principal=principal, data=data)),
+    )
 
 
 @router.get("", responses=PROBLEMS, summary="List situations (no narratives), newest first")
@@ -190,7 +170,7 @@ def update_situation(
     response: Response,
     if_match: IfMatch = None,
 ) -> schemas.SituationRead:
-    situation = service.update(
+    situation = records.update(
         session=session,
         principal=principal,
         situation_id=situation_id,
@@ -226,7 +206,7 @@ def change_severity(
     if_match: IfMatch = None,
 ) -> Response:
     return _add_record(
-        service.change_severity, situation_id, data, if_match, session, principal, idempotency
+        records.change_severity, situation_id, data, if_match, session, principal, idempotency
     )
 
 
@@ -246,7 +226,7 @@ def add_report(
     if_match: IfMatch = None,
 ) -> Response:
     return _add_record(
-        service.add_report, situation_id, data, if_match, session, principal, idempotency
+        records.add_report, situation_id, data, if_match, session, principal, idempotency
     )
 
 
@@ -266,7 +246,7 @@ def add_review(
     if_match: IfMatch = None,
 ) -> Response:
     return _add_record(
-        service.add_review, situation_id, data, if_match, session, principal, idempotency
+        records.add_review, situation_id, data, if_match, session, principal, idempotency
     )
 
 
@@ -286,7 +266,7 @@ def add_action(
     if_match: IfMatch = None,
 ) -> Response:
     return _add_record(
-        service.add_action, situation_id, data, if_match, session, principal, idempotency
+        records.add_action, situation_id, data, if_match, session, principal, idempotency
     )
 
 
@@ -305,7 +285,7 @@ def close_situation(
     idempotency: IdempotencyDep,
     if_match: IfMatch = None,
 ) -> Response:
-    return _add_record(service.close, situation_id, data, if_match, session, principal, idempotency)
+    return _add_record(records.close, situation_id, data, if_match, session, principal, idempotency)
 
 
 @router.post(
@@ -324,5 +304,5 @@ def reopen_situation(
     if_match: IfMatch = None,
 ) -> Response:
     return _add_record(
-        service.reopen, situation_id, data, if_match, session, principal, idempotency
+        records.reopen, situation_id, data, if_match, session, principal, idempotency
     )

@@ -1,4 +1,3 @@
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -396,49 +395,6 @@ def _list_fields(situation: Situation) -> dict[str, Any]:
         "erased_at": situation.erased_at,
         "version": situation.version,
     }
-
-
-@dataclass(frozen=True, slots=True)
-class Opened:
-    """A new situation as its creation wrote it."""
-
-    id: str
-    reference: str
-    organisation_id: int
-    organisation_code: str
-    site: SiteRef | None
-    opened_on: date
-    intake_typology: str
-    severity: Severity
-    requester_kind: str
-    age_group: str | None
-    summary: str
-    created_at: datetime
-    status: SituationStatus = SituationStatus.OPEN
-    version: int = 1
-
-
-def opened_to_read(opened: Opened) -> SituationRead:
-    return SituationRead(
-        id=opened.id,
-        reference=opened.reference,
-        organisation=opened.organisation_code,
-        site=opened.site,
-        opened_on=opened.opened_on,
-        intake_typology=opened.intake_typology,
-        severity=opened.severity,
-        status=opened.status,
-        requester_kind=opened.requester_kind,
-        age_group=opened.age_group,
-        closure_typology=None,
-        closed_on=None,
-        created_at=opened.created_at,
-        updated_at=opened.created_at,
-        erased_at=None,
-        version=opened.version,
-        summary=opened.summary,
-        closure=None,
-    )
 
 
 def to_list_item(situation: Situation) -> SituationListItem:

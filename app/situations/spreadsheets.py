@@ -25,6 +25,7 @@ from app.audit import service as audit_service
 from app.auth.principal import Principal
 from app.core.errors import AppError, ValidationFailed
 from app.organisations.models import Organisation, Site
+from app.situations import records as situation_records
 from app.situations import schemas
 from app.situations import service as situation_service
 from app.situations.models import Situation
@@ -251,7 +252,7 @@ def _import_row(session: Session, principal: Principal, row: dict[str, Any]) -> 
                 "justification": _text(row["justification"]) if "justification" in row else None,
             }
         )
-        situation_service.add_report(
+        situation_records.add_report(
             session=session,
             principal=principal,
             situation_id=situation.id,
@@ -266,7 +267,7 @@ def _import_row(session: Session, principal: Principal, row: dict[str, Any]) -> 
                 "outcome": _text(row.get("outcome", "Imported.")),
             }
         )
-        situation_service.close(
+        situation_records.close(
             session=session,
             principal=principal,
             situation_id=situation.id,

@@ -1,12 +1,13 @@
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from app.auth.dependencies import UnitOfWork, allow, unit_of_work
+from app.auth.dependencies import allow, allow_reading
 from app.auth.principal import Principal
 from app.auth.roles import Role
-from app.core.db import SessionDep
+from app.core.db import ReadingSessionDep, SessionDep, run_in_own_transaction
 from app.core.errors import problem_responses
 from app.core.etag import etag
 from app.core.http import IfMatch
@@ -77,7 +78,8 @@ def _wants_csv(request: Request, format_: str | None) -> bool:
 async def annual_statistics(
     year: Year,
     request: Request,
-    unit: Annotated[UnitOfWork, Depends(unit_of_work(*READERS))],
+    session: ReadingSessionDep,
+    principal: Annotated[Principal, Depends(allow_reading(*READERS))],
     compare_to: Annotated[int | None, Query(ge=1990, le=2200)] = None,
     organisation: Annotated[
         str | None,
@@ -89,19 +91,22 @@ async def annual_statistics(
     lang: Language = Language.FR,
     format: Annotated[Literal["json", "csv"] | None, Query()] = None,
 ) -> Response:
-    stats = await unit.read_then_record(
-        lambda session, principal: service.annual(
-            session=session,
-            principal=principal,
-            year=year,
-            compare_to=compare_to,
-            organisation=organisation,
-            suppress_below=suppress_below,
-            lang=lang,
-        ),
-        lambda session, principal, stats: service.record_annual(
-            session=session, principal=principal, stats=stats
-        ),
+    # Counted in a transaction that only reads, so that no one waits for the figures; the
+    # call's audit entry is written after, in a short transaction of its own, and no figures
+    # are answered unless it is.
+    stats = await run_in_threadpool(
+        service.annual,
+        session=session,
+        principal=principal,
+        year=year,
+        compare_to=compare_to,
+        organisation=organisation,
+        suppress_below=suppress_below,
+        lang=lang,
+    )
+    await run_in_own_transaction(
+        request,
+        lambda audited: service.record_annual(session=audited, principal=principal, stats=stats),
     )
     if _wants_csv(request, format):
         return Response(

@@ -20,6 +20,7 @@ from app.core.etag import require_if_match
 from app.organisations.models import Organisation
 from app.reference.labels import Language
 from app.reference.models import Authority
+from app.situations import scoping
 from app.statistics import queries, schemas
 from app.statistics.figures import (
     REPORT_STATUSES,
@@ -31,7 +32,6 @@ from app.statistics.figures import (
     unknown,
 )
 from app.statistics.models import StatisticsBaseline
-from app.statistics.scoping import statistics_organisation
 from app.statistics.suppression import Key, Sum, suppress
 from app.typologies.models import Typology, TypologyGroup
 
@@ -297,7 +297,7 @@ def annual(
     suppress_below: int | None,
     lang: Language,
 ) -> schemas.AnnualStatistics:
-    organisation_id, organisation_code = statistics_organisation(
+    organisation_id, organisation_code = scoping.organisation_to_count(
         session=session, principal=principal, code=organisation
     )
     comparison_year = compare_to if compare_to is not None else year - 1

@@ -19,7 +19,7 @@ import httpx
 from sqlalchemy import ColumnElement, and_, exists, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.core.db import read_only, utcnow
+from app.core.db import transaction, utcnow
 from app.webhooks.enums import DeliveryStatus
 from app.webhooks.models import WebhookDelivery
 
@@ -86,11 +86,11 @@ def _due(now: datetime) -> ColumnElement[bool]:
 def _claim(factory: sessionmaker[Session], *, now: datetime, limit: int) -> list[int]:
     # Most rounds find nothing due: finding out takes no write lock (on SQLite, the one writer
     # would otherwise be held up every few seconds by every server process).
-    with read_only(factory()) as session:
+    with transaction(factory, read_only=True) as session:
         if not session.scalar(select(exists().where(_due(now)))):
             return []
     claimed: list[int] = []
-    with factory.begin() as session:
+    with transaction(factory) as session:
         due = session.scalars(
             select(WebhookDelivery.id).where(_due(now)).order_by(WebhookDelivery.id).limit(limit)
         ).all()
@@ -115,7 +115,7 @@ def _claim(factory: sessionmaker[Session], *, now: datetime, limit: int) -> list
 def _send(
     factory: sessionmaker[Session], client: httpx.Client, delivery_id: int, now: datetime
 ) -> DeliveryStatus:
-    with factory() as session:
+    with transaction(factory, read_only=True) as session:
         delivery = session.get_one(WebhookDelivery, delivery_id)
         url, secret = delivery.subscription.url, delivery.subscription.secret
         body = json.dumps(delivery.payload, sort_keys=True, separators=(",", ":")).encode()
@@ -139,7 +139,7 @@ def _send(
             error = f"answered {status_code}"
     except httpx.HTTPError as exc:
         error = f"{type(exc).__name__}"[:300]
-    with factory.begin() as session:
+    with transaction(factory) as session:
         delivery = session.get_one(WebhookDelivery, delivery_id)
         delivery.attempts += 1
         delivery.last_status_code = status_code

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
@@ -19,9 +19,6 @@ from app.audit import service as audit_service
 from app.audit.models import AuditEntry, AuditHead
 from app.cli import app as cli
 from app.core.config import get_settings
-from app.core.db import table
-from app.core.prebuilt import run_together
-from app.organisations.models import Organisation
 from tests.conftest import Database
 from tests.factories import World, situation_body
 from tests.helpers import assert_problem
@@ -54,34 +51,6 @@ async def test_chain_is_intact_and_complete(
     assert verdict.head_hash == db.scalar(
         select(AuditEntry.hash).where(AuditEntry.position == verdict.entries)
     )
-
-
-def test_an_entry_sealed_with_a_value_read_in_sql(
-    world: World, session_factory: sessionmaker[Session], db: Database
-) -> None:
-    """`SealReading`, as intake seals its entry with the reference it has just given: the
-    value is read where the condition holds, and the entry verifies as any other; where
-    nothing holds, nothing is written."""
-    organisations = table(Organisation)
-    reading = chain.SealReading(
-        "code", organisations.c.code, organisations.c.code == bindparam("object_id")
-    )
-
-    def entry(code: str) -> chain.PendingEntry:
-        return audit_service.entry(
-            principal=None, action="organisation.read", object_type="organisation", object_id=code
-        )
-
-    with session_factory.begin() as session:
-        run_together(session, [reading.call(entry(world.org_a)), reading.call(entry("NONE"))])
-    (sealed,) = db.all(select(AuditEntry))
-    assert (sealed.object_id, sealed.detail) == (world.org_a, {"code": world.org_a})
-    verdict = chain.verify(session_factory)
-    assert verdict.intact, verdict.problems
-    assert verdict.entries == 1
-    # A content that holds the place of the value cannot be sealed this way.
-    with pytest.raises(ValueError, match="mark"):
-        reading.call(entry("\x00"))
 
 
 async def test_altered_entry_shows(
@@ -126,9 +95,9 @@ async def test_rewritten_entry_shows_at_the_next(
 def test_entries_are_sealed_as_verify_seals_them(
     session_factory: sessionmaker[Session], db: Database
 ) -> None:
-    """The database computes each hash (SQL) and `verify` recomputes it (Python): they agree
-    on text beyond ASCII, on a `position` key inside the detail, and on several entries sealed
-    by one commit."""
+    """Entries sealed as a transaction commits verify as `verify` reads them back from the
+    database: text beyond ASCII, a `position` key inside the detail, several entries sealed by
+    one commit; and the head follows the last."""
     details: list[dict[str, Any] | None] = [
         {"position": None, "note": "déjà signalé · Jugendamt", "changes": [{"position": 3}]},
         None,

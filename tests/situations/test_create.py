@@ -4,14 +4,14 @@ import re
 
 import httpx
 import pytest
-from sqlalchemy import false, insert, select, update
+from fastapi import FastAPI
+from sqlalchemy import insert, select, update
 
 from app.audit.models import AuditEntry
 from app.auth.models import Account
-from app.core.prebuilt import Prebuilt
 from app.organisations.models import Organisation, Site
-from app.situations import service
 from app.situations.models import ReferenceCounter, Situation
+from app.webhooks import outbox
 from tests.conftest import Database
 from tests.factories import World, situation_body
 from tests.helpers import assert_problem
@@ -189,20 +189,30 @@ async def test_refused_request_leaves_nothing(
     assert response.json()["reference"] == "2026-0001"
 
 
-async def test_a_filing_refused_by_the_database_but_not_by_the_checks_asks_for_a_retry(
-    client: httpx.AsyncClient, world: World, db: Database, monkeypatch: pytest.MonkeyPatch
+async def test_a_failure_after_numbering_leaves_nothing(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    world: World,
+    db: Database,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """On PostgreSQL another transaction can change an organisation, site or code between the
-    filing and the reading of why it was refused: the caller is told to send it again, and
-    nothing is written."""
+    """A creation that fails once numbered and inserted (here, as its webhook events are
+    queued) is rolled back whole: no situation, no audit entry, and the counter unmoved."""
 
-    refusing = Prebuilt(select(Situation.sequence).where(false()))
-    monkeypatch.setattr(service, "_FILINGS", dict.fromkeys(service._FILINGS, refusing))
-    response = await client.post(URL, json=situation_body(), headers=world.delegate.headers)
-    assert_problem(response, 409)
-    assert "send it again" in response.json()["detail"]
+    def failing(**_: object) -> None:
+        raise RuntimeError("the outbox is unavailable")
+
+    monkeypatch.setattr(outbox, "enqueue", failing)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as raw:
+        response = await raw.post(URL, json=situation_body(), headers=world.delegate.headers)
+    assert_problem(response, 500)
     assert db.count(Situation) == 0
     assert db.count(AuditEntry) == 0
+    assert db.count(ReferenceCounter) == 0
+    monkeypatch.undo()
+    response = await client.post(URL, json=situation_body(), headers=world.delegate.headers)
+    assert response.json()["reference"] == "2026-0001"
 
 
 async def test_anonymous(client: httpx.AsyncClient, world: World) -> None:

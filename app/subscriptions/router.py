@@ -9,10 +9,8 @@ from app.core.db import SessionDep
 from app.core.errors import problem_responses
 from app.core.http import MAX_ROW_ID
 from app.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
-from app.webhooks import service
-from app.webhooks.enums import WebhookEvent
-from app.webhooks.models import WebhookSubscription
-from app.webhooks.schemas import (
+from app.subscriptions import service
+from app.subscriptions.schemas import (
     DeliveryPage,
     DeliveryRead,
     SubscriptionCreate,
@@ -20,6 +18,8 @@ from app.webhooks.schemas import (
     SubscriptionList,
     SubscriptionRead,
 )
+from app.webhooks.enums import WebhookEvent
+from app.webhooks.models import WebhookSubscription
 
 router = APIRouter()
 Intranet = Annotated[Principal, Depends(allow(Role.INTRANET, Role.COORDINATOR))]

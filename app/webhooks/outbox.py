@@ -1,0 +1,76 @@
+"""The events a situation's organisation subscribed to, queued in the transaction of the
+change they tell about (a durable outbox): an event is sent if and only if its change was
+committed. Events carry identifiers, codes and colours, never a narrative."""
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.core.db import utcnow
+from app.webhooks.enums import WebhookEvent
+from app.webhooks.models import WebhookDelivery, WebhookSubscription
+
+
+class Facts(Protocol):
+    """What an event says of its situation."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def reference(self) -> str: ...
+    @property
+    def organisation_id(self) -> int: ...
+    @property
+    def organisation_code(self) -> str: ...
+    @property
+    def opened_on(self) -> date: ...
+    @property
+    def intake_typology(self) -> str: ...
+    @property
+    def severity(self) -> StrEnum: ...
+    @property
+    def status(self) -> StrEnum: ...
+
+
+def enqueue(
+    *,
+    session: Session,
+    situation: Facts,
+    event: WebhookEvent,
+    detail: dict[str, Any] | None = None,
+    occurred_at: datetime | None = None,
+) -> None:
+    """Queue `event` for every active subscription of the situation's organisation to it."""
+    subscriptions = [
+        subscription_id
+        for subscription_id, events in session.execute(
+            select(WebhookSubscription.id, WebhookSubscription.events).where(
+                WebhookSubscription.organisation_id == situation.organisation_id,
+                WebhookSubscription.active.is_(True),
+            )
+        )
+        if event.value in events
+    ]
+    if not subscriptions:
+        return
+    payload = {
+        "event": event.value,
+        "occurred_at": (occurred_at or utcnow()).isoformat(),
+        "situation": {
+            "id": situation.id,
+            "reference": situation.reference,
+            "organisation": situation.organisation_code,
+            "opened_on": situation.opened_on.isoformat(),
+            "intake_typology": situation.intake_typology,
+            "severity": situation.severity.value,
+            "status": situation.status.value,
+        },
+        **(detail or {}),
+    }
+    session.add_all(
+        WebhookDelivery(subscription_id=subscription_id, event=event.value, payload=payload)
+        for subscription_id in subscriptions
+    )

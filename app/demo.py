@@ -38,6 +38,7 @@ CODES = [f"M{n}" for n in range(1, 25)]
 REQUESTERS = ["staff", "manager", "team", "beneficiary", "relative", "direction", "other"]
 AGE_GROUPS = ["child", "adolescent", "adult", "senior", None]
 AUTHORITIES = ["parquet", "police", "one", "ministry"]
+CLOSED = "Clôturé (fictif)."
 SUMMARY = "Situation fictive de démonstration n° {n} : aucune personne réelle n'est concernée."
 
 
@@ -119,6 +120,92 @@ def fill(
     )
 
 
+@dataclass(frozen=True)
+class Report:
+    decided_on: date
+    authority: str | None  # None: a justified decision not to report
+
+
+@dataclass(frozen=True)
+class Action:
+    occurred_on: date
+    kind: ActionKind
+    minutes: int
+
+
+@dataclass(frozen=True)
+class Story:
+    """One fictional situation's life as plain data, drawn by `story`: the demo enters it
+    through the services, the benchmark (scripts/bench.py) writes it straight as rows."""
+
+    opened_on: date
+    organisation: str
+    code: str
+    severity: Severity  # at intake
+    requester_kind: str
+    age_group: str | None
+    turned_red_on: date | None
+    report: Report | None
+    action: Action | None
+    reviews: list[tuple[int, str]]  # (year, typology) of each year-end review
+    closure: tuple[date, str] | None  # (closed on, typology)
+
+    @property
+    def severity_now(self) -> Severity:
+        return Severity.RED if self.turned_red_on is not None else self.severity
+
+
+def story(rng: random.Random, *, year: int, today: date, organisations: list[str]) -> Story:
+    """A situation opened in `year`, and what happened to it up to `today`: now and then it
+    turns red, a red one is reported (or a justified decision not to report is made), a
+    delegate acts, a file still open at the end of a past year is reviewed, and most close,
+    a red one only once its report or decision is recorded (the register's rule)."""
+    last_day = min(date(year, 12, 31), today)
+    opened_on = date(year, 1, 1) + timedelta(
+        days=rng.randrange((last_day - date(year, 1, 1)).days + 1)
+    )
+    code = rng.choices(CODES, weights=CODE_WEIGHTS)[0]
+    severity = rng.choices(list(Severity), weights=[50, 35, 15])[0]
+
+    def later(after: date, days: int) -> date | None:
+        moment = after + timedelta(days=rng.randint(1, days))
+        return moment if moment <= today else None
+
+    day = opened_on
+    turned_red_on = None
+    if severity is not Severity.RED and rng.random() < 0.15:
+        turned_red_on = later(day, 30)
+        day = turned_red_on or day
+    report = None
+    if (severity is Severity.RED or turned_red_on) and (decided := later(day, 10)):
+        day = decided
+        reported = rng.random() < 0.8
+        report = Report(decided, rng.choice(AUTHORITIES) if reported else None)
+    action = None
+    if (acted := later(day, 20)) is not None:
+        action = Action(acted, rng.choice(list(ActionKind)), rng.choice([15, 30, 45, 60, 90]))
+    closing = later(day, 200) if rng.random() < 0.75 else None
+    red = severity is Severity.RED or turned_red_on is not None
+    if red and report is None:
+        closing = None
+    return Story(
+        opened_on=opened_on,
+        organisation=rng.choice(organisations),
+        code=code,
+        severity=severity,
+        requester_kind=rng.choice(REQUESTERS),
+        age_group=rng.choice(AGE_GROUPS),
+        turned_red_on=turned_red_on,
+        report=report,
+        action=action,
+        reviews=[
+            (review_year, _requalified(rng, code))
+            for review_year in range(opened_on.year, (closing or today).year)
+        ],
+        closure=(closing, _requalified(rng, code)) if closing is not None else None,
+    )
+
+
 def _one_situation(
     session: Session,
     delegate: Principal,
@@ -128,26 +215,19 @@ def _one_situation(
     today: date,
     site_ids: dict[str, list[int]],
 ) -> None:
-    year = rng.choice(years)
-    last_day = min(date(year, 12, 31), today)
-    opened_on = date(year, 1, 1) + timedelta(
-        days=rng.randrange((last_day - date(year, 1, 1)).days + 1)
-    )
-    code = rng.choices(CODES, weights=CODE_WEIGHTS)[0]
-    severity = rng.choices(list(Severity), weights=[50, 35, 15])[0]
-    organisation = rng.choices([o[0] for o in ORGANISATIONS], weights=[5, 3, 2])[0]
+    told = story(rng, year=rng.choice(years), today=today, organisations=list(site_ids))
     situation = situation_service.create(
         session=session,
         principal=delegate,
         data=schemas.SituationCreate(
-            organisation=organisation,
-            opened_on=opened_on,
-            intake_typology=code,
-            severity=severity,
+            organisation=told.organisation,
+            opened_on=told.opened_on,
+            intake_typology=told.code,
+            severity=told.severity,
             summary=SUMMARY.format(n=n),
-            requester_kind=rng.choice(REQUESTERS),
-            age_group=rng.choice(AGE_GROUPS),
-            site_id=rng.choice(site_ids[organisation]) if rng.random() < 0.7 else None,
+            requester_kind=told.requester_kind,
+            age_group=told.age_group,
+            site_id=rng.choice(site_ids[told.organisation]) if rng.random() < 0.7 else None,
         ),
     )
 
@@ -161,61 +241,47 @@ def _one_situation(
             data=data,
         )
 
-    def later(after: date, days: int) -> date | None:
-        moment = after + timedelta(days=rng.randint(1, days))
-        return moment if moment <= today else None
-
-    day = opened_on
-    decision_recorded = False
-    if severity is not Severity.RED and rng.random() < 0.15 and (changed := later(day, 30)):
-        severity = Severity.RED
-        day = changed
+    if told.turned_red_on is not None:
         record(
             situation_records.change_severity,
             schemas.SeverityChangeCreate(
-                severity=severity, reason="Nouveaux éléments (fictif).", changed_on=day
+                severity=Severity.RED,
+                reason="Nouveaux éléments (fictif).",
+                changed_on=told.turned_red_on,
             ),
         )
-    if severity is Severity.RED and (decided := later(day, 10)):
-        day = decided
-        decision_recorded = True
-        reported = rng.random() < 0.8
+    if told.report is not None:
+        reported = told.report.authority is not None
         record(
             situation_records.add_report,
             schemas.ReportCreate(
                 decision=ReportDecision.REPORTED if reported else ReportDecision.NOT_REPORTED,
-                authority=rng.choice(AUTHORITIES) if reported else None,
-                decided_on=day,
+                authority=told.report.authority,
+                decided_on=told.report.decided_on,
                 justification=None if reported else "Faits déjà signalés (fictif).",
             ),
         )
-    if (acted := later(day, 20)) is not None:
+    if told.action is not None:
         record(
             situation_records.add_action,
             schemas.ActionCreate(
-                kind=rng.choice(list(ActionKind)),
-                occurred_on=acted,
-                duration_minutes=rng.choice([15, 30, 45, 60, 90]),
+                kind=told.action.kind,
+                occurred_on=told.action.occurred_on,
+                duration_minutes=told.action.minutes,
             ),
         )
-    closing = later(day, 200) if rng.random() < 0.75 else None
-    # Files still open at the end of a past year get their year-end review.
-    for review_year in range(opened_on.year, (closing or today).year):
+    for review_year, typology in told.reviews:
         record(
             situation_records.add_review,
             schemas.ReviewCreate(
-                year=review_year,
-                typology=_requalified(rng, code),
-                reviewed_on=date(review_year, 12, 31),
+                year=review_year, typology=typology, reviewed_on=date(review_year, 12, 31)
             ),
         )
-    # A red file closes only with its report or decision recorded (the register's rule).
-    if closing is not None and (severity is not Severity.RED or decision_recorded):
+    if told.closure is not None:
+        closed_on, typology = told.closure
         record(
             situation_records.close,
-            schemas.ClosureCreate(
-                closed_on=closing, typology=_requalified(rng, code), outcome="Clôturé (fictif)."
-            ),
+            schemas.ClosureCreate(closed_on=closed_on, typology=typology, outcome=CLOSED),
         )
 
 

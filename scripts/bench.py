@@ -5,8 +5,9 @@
     python scripts/bench.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench
 
 For each size it builds a database of synthetic situations spread over ten past years and
-seven organisations (with severity changes, reports, year-end reviews and closures), inserted
-directly through the models, then measures over HTTP against the real server:
+seven organisations, each one's life drawn as the demo draws it (`app.demo.story`: changes of
+colour, reports, actions, year-end reviews and closures) and inserted straight as rows, then
+measures over HTTP against the real server:
 
 - the annual statistics endpoint (median and p95 of repeated calls), against the floor: the
   same figures from one hand-written SQL statement per year, on the same database;
@@ -15,6 +16,7 @@ directly through the models, then measures over HTTP against the real server:
   inserting the same row, with the same database settings. Both servers run side by side and
   are measured in alternating runs; each one's median is printed with its range, and the CPU a
   request cost the server's process, the database's and the whole machine (from /proc, on Linux);
+- the server's resident memory, idle, after mixed requests, and once suppression has been asked;
 - the caller's check that every request runs (account, token, rate limit), in-process, for
   accounts that made 100, 1,000 and the limit's worth of requests in the last minute.
 
@@ -40,7 +42,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from http.client import HTTPConnection
 from pathlib import Path
 from typing import Any
@@ -56,6 +58,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script: the project's packages, `scripts` included
 
 import app.models  # noqa: E402, F401  (every table known to the metadata, for the bare app too)
+from app import demo  # noqa: E402
 from app.audit import service as audit_service  # noqa: E402
 from app.auth import service as auth_service  # noqa: E402
 from app.auth.roles import Role  # noqa: E402
@@ -64,10 +67,13 @@ from app.core.config import Settings  # noqa: E402
 from app.core.db import make_engine, make_sessionmaker  # noqa: E402
 from app.core.errors import TooManyRequests  # noqa: E402
 from app.core.migrate import rebuild  # noqa: E402
+from app.demo import Story  # noqa: E402
 from app.organisations.models import Organisation  # noqa: E402
+from app.situations.enums import Severity  # noqa: E402
 from app.situations.models import (  # noqa: E402
     AuthorityReport,
     Closure,
+    DelegateAction,
     ReferenceCounter,
     SeverityChange,
     Situation,
@@ -78,10 +84,6 @@ from scripts import live  # noqa: E402
 
 SECRET_KEY = "bench-" + "k" * 40
 ENCRYPTION_KEYS = crypto.new_key_entry()  # the narratives are encrypted, as in service
-CODES = [f"M{n}" for n in range(1, 25)]
-# Roughly the mix of an annual report: many M1, M21-M22, some sexual acts, few of the rest.
-CODE_WEIGHTS = [14, 5, 6, 3, 3, 1, 2, 4, 3, 3, 1, 1, 2, 1, 4, 4, 3, 2, 6, 2, 12, 10, 5, 3]
-SEVERITY_WEIGHTS = {"green": 50, "orange": 35, "red": 15}
 ORGANISATIONS = ["MRE", "HSO", "FDN", "CDH", "MSE", "ADD", "EPI"]
 # What intake sends, besides the day and (to the service) the organisation.
 INTAKE_BODY = {
@@ -225,7 +227,7 @@ def seed(url: str, total: int, first_year: int, rng: random.Random) -> dict[str,
             session.add(organisation)
             organisations.append(organisation)
         session.flush()
-        organisation_ids = [o.id for o in organisations]
+        organisation_ids = {o.code: o.id for o in organisations}
         delegate_password = secrets.token_urlsafe(16)
         delegate = auth_service.create_person(
             session=session,
@@ -255,6 +257,7 @@ def seed(url: str, total: int, first_year: int, rng: random.Random) -> dict[str,
         }
     per_year = total // 10
     closure_id = 0
+    today = date.today()
     with factory() as session:
         for year in range(first_year, first_year + 10):
             rows: dict[str, list[dict[str, Any]]] = {
@@ -263,10 +266,17 @@ def seed(url: str, total: int, first_year: int, rng: random.Random) -> dict[str,
                 "reviews": [],
                 "changes": [],
                 "reports": [],
+                "actions": [],
             }
             for sequence in range(1, per_year + 1):
+                told = demo.story(rng, year=year, today=today, organisations=ORGANISATIONS)
                 closure_id = _story(
-                    rows, rng, year, sequence, rng.choice(organisation_ids), delegate_id, closure_id
+                    rows,
+                    told,
+                    (year, sequence),
+                    organisation_ids[told.organisation],
+                    delegate_id,
+                    closure_id,
                 )
                 if len(rows["situations"]) >= CHUNK:
                     _flush(session, rows)
@@ -290,71 +300,69 @@ def seed(url: str, total: int, first_year: int, rng: random.Random) -> dict[str,
 
 def _story(
     rows: dict[str, list[dict[str, Any]]],
-    rng: random.Random,
-    year: int,
-    sequence: int,
+    told: Story,
+    reference: tuple[int, int],
     organisation_id: int,
     account_id: int,
     closure_id: int,
 ) -> int:
-    opened = date(year, 1, 1) + timedelta(days=rng.randrange(365))
-    code = rng.choices(CODES, CODE_WEIGHTS)[0]
-    severity = rng.choices(list(SEVERITY_WEIGHTS), list(SEVERITY_WEIGHTS.values()))[0]
+    """The rows of a situation whose life `demo.story` drew, as the services would write
+    them; returns the last closure id used."""
     situation_id = str(uuid.uuid4())
     now = datetime.now(UTC)
-    current = severity
     record = {"situation_id": situation_id, "recorded_by_id": account_id, "recorded_at": now}
-    if rng.random() < 0.2:
-        current = rng.choice([s for s in SEVERITY_WEIGHTS if s != severity])
-        changed = opened + timedelta(days=rng.randrange(1, 60))
+    if told.turned_red_on is not None:
         rows["changes"].append(
             {
                 **record,
-                "from_severity": severity,
-                "to_severity": current,
-                "changed_on": changed,
+                "from_severity": told.severity,
+                "to_severity": Severity.RED,
+                "changed_on": told.turned_red_on,
                 "reason": "Reassessed.",
             }
         )
-    if current == "red" or (severity == "red" and rng.random() < 0.5):
-        decision = "reported" if rng.random() < 0.85 else "not_reported"
+    if told.report is not None:
+        reported = told.report.authority is not None
         rows["reports"].append(
             {
                 **record,
-                "decision": decision,
-                "authority_code": rng.choice(["parquet", "police", "one"])
-                if decision == "reported"
-                else None,
-                "decided_on": opened + timedelta(days=rng.randrange(0, 10)),
-                "justification": None if decision == "reported" else "Already known.",
+                "decision": "reported" if reported else "not_reported",
+                "authority_code": told.report.authority,
+                "decided_on": told.report.decided_on,
+                "justification": None if reported else "Already known.",
                 "details": None,
             }
         )
-    current_closure = None
-    if rng.random() < 0.85:
-        closure_id += 1
-        closure_code = code if rng.random() < 0.7 else rng.choices(CODES, CODE_WEIGHTS)[0]
-        closed = opened + timedelta(days=rng.randrange(10, 300))
-        rows["closures"].append(
+    if told.action is not None:
+        rows["actions"].append(
             {
                 **record,
-                "id": closure_id,
-                "closed_on": closed,
-                "typology": closure_code,
-                "outcome": "Closed.",
+                "kind": told.action.kind,
+                "occurred_on": told.action.occurred_on,
+                "duration_minutes": told.action.minutes,
+                "note": None,
             }
         )
-        current_closure = closure_id
-    elif rng.random() < 0.6:
+    for year, typology in told.reviews:
         rows["reviews"].append(
             {
                 **record,
                 "year": year,
                 "reviewed_on": date(year, 12, 31),
-                "typology": code if rng.random() < 0.7 else rng.choices(CODES, CODE_WEIGHTS)[0],
+                "typology": typology,
                 "note": None,
             }
         )
+    current_closure = None
+    if told.closure is not None:
+        closure_id += 1
+        closed_on, typology = told.closure
+        rows["closures"].append(
+            {**record, "id": closure_id, "closed_on": closed_on, "typology": typology}
+            | {"outcome": "Closed."}
+        )
+        current_closure = closure_id
+    year, sequence = reference
     rows["situations"].append(
         {
             "id": situation_id,
@@ -363,13 +371,13 @@ def _story(
             "sequence": sequence,
             "organisation_id": organisation_id,
             "site_id": None,
-            "opened_on": opened,
-            "intake_typology": code,
-            "initial_severity": severity,
-            "severity": current,
+            "opened_on": told.opened_on,
+            "intake_typology": told.code,
+            "initial_severity": told.severity,
+            "severity": told.severity_now,
             "status": "closed" if current_closure else "open",
-            "requester_kind": "staff",
-            "age_group": None,
+            "requester_kind": told.requester_kind,
+            "age_group": told.age_group,
             "summary": "Synthetic situation.",
             "current_closure_id": None,
             "created_by_id": account_id,
@@ -392,6 +400,7 @@ def _flush(session: Session, rows: dict[str, list[dict[str, Any]]]) -> None:
         (YearEndReview, "reviews"),
         (SeverityChange, "changes"),
         (AuthorityReport, "reports"),
+        (DelegateAction, "actions"),
     ):
         if rows[key]:
             session.execute(insert(model), rows[key])
@@ -549,6 +558,66 @@ def measure_filing_while_counting(
     }
 
 
+def _rss_mb(pid: int) -> float:
+    """The process's resident memory, from /proc (Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return math.nan
+
+
+def measure_memory(
+    served: Served, seeded: dict[str, Any], year: int, requests: int
+) -> dict[str, float]:
+    """The server's resident memory: idle, after `requests` mixed requests of a delegate and a
+    reporter (intake, a change of colour, reads, lists, histories, statistics without
+    suppression), then after one statistics call with suppression."""
+    settings = Settings(secret_key=SECRET_KEY)
+    idle = _rss_mb(served.pid)
+    accounts = itertools.cycle(seeded["intake_accounts"])
+    tokens = {
+        account_id: security.create_access_token(
+            settings=settings, account_id=account_id, token_version=0, role=Role.DELEGATE.value
+        )[0]
+        for account_id in seeded["intake_accounts"]
+    }
+    body = {**INTAKE_BODY, "opened_on": date.today().isoformat(), "organisation": ORGANISATIONS[0]}
+    with httpx.Client(base_url=served.base, timeout=600) as client:
+        reporter = {
+            "Authorization": f"Bearer {_reporter_token(client, seeded['credentials']['reporter'])}"
+        }
+        situation_id = ""
+        for n in range(requests):
+            headers = {"Authorization": f"Bearer {tokens[next(accounts)]}"}
+            kind = n % 10
+            if kind in (0, 1, 2) or not situation_id:
+                response = client.post("/api/v1/situations", json=body, headers=headers)
+                situation_id = response.json()["id"]
+            elif kind == 3:
+                response = client.post(
+                    f"/api/v1/situations/{situation_id}/severity-changes",
+                    json={"severity": "red", "reason": "Benchmark."},
+                    headers=headers,
+                )
+            elif kind in (4, 5):
+                response = client.get(f"/api/v1/situations/{situation_id}", headers=headers)
+            elif kind in (6, 7):
+                response = client.get("/api/v1/situations", params={"limit": 50}, headers=headers)
+            elif kind == 8:
+                response = client.get(f"/api/v1/situations/{situation_id}/history", headers=headers)
+            elif n % 100 == 9:
+                response = client.get(f"/api/v1/statistics/annual/{year}", headers=reporter)
+            else:
+                response = client.get("/api/v1/typologies", headers=headers)
+            response.raise_for_status()
+        mixed = _rss_mb(served.pid)
+        client.get(
+            f"/api/v1/statistics/annual/{year}", params={"suppress_below": 5}, headers=reporter
+        ).raise_for_status()
+        suppressed = _rss_mb(served.pid)
+    return {"idle": idle, "mixed": mixed, "suppressed": suppressed}
+
+
 def measure_caller_check(url: str, counts: list[int], repeat: int) -> list[dict[str, float]]:
     """The caller's check that every authenticated request runs (the account, its token, its
     requests of the last minute against the rate limit), timed in-process, for accounts that
@@ -648,7 +717,7 @@ def measure_intake(
     body = {**INTAKE_BODY, "opened_on": date.today().isoformat()}
     bare_body = {
         **body,
-        "organisation_id": seeded["organisation_ids"][0],
+        "organisation_id": seeded["organisation_ids"][ORGANISATIONS[0]],
         "created_by_id": seeded["delegate_id"],
     }
     postgres = url.startswith("postgresql")
@@ -742,6 +811,9 @@ def main() -> int:
     parser.add_argument(
         "--intake-rounds", type=int, default=5, help="alternating runs of each endpoint"
     )
+    parser.add_argument(
+        "--memory-requests", type=int, default=2000, help="mixed requests before reading the RSS"
+    )
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args()
     workdir = tempfile.mkdtemp(prefix="bientraitance-bench-")
@@ -762,10 +834,11 @@ def main() -> int:
                 url, base, seeded["credentials"]["reporter"], year, args.repeat
             )
             overlap = measure_filing_while_counting(base, seeded, year, calls=3)
+            memory = measure_memory(served, seeded, year, args.memory_requests)
         intake = measure_intake(
             url, seeded, args.intake_requests, args.intake_workers, args.intake_rounds
         )
-        results.append((size, stats, intake, overlap))
+        results.append((size, stats, intake, overlap, memory))
     # On the last database built: the check reads the audit trail, not the situations.
     busy = [100, 1000, Settings().rate_limit_per_minute]
     callers = measure_caller_check(url, busy, max(args.repeat, 200))
@@ -775,7 +848,7 @@ def main() -> int:
         f"{'situations':>12} {'per year':>9} | {'endpoint median':>15} {'p95':>8} | "
         f"{'floor median':>12} {'p95':>8} | {'ratio':>5} | {'µs / situation':>14}"
     )
-    for size, stats, _, _ in results:
+    for size, stats, _, _, _ in results:
         ratio = stats["endpoint_median"] / stats["floor_median"]
         per_year = size // 10
         print(
@@ -791,14 +864,14 @@ def main() -> int:
         "alternating runs (lowest-highest)"
     )
     print(f"{'situations':>12} | {'POST /situations':>24} | {'bare insert':>24} | {'ratio':>5}")
-    for size, _, intake, _ in results:
+    for size, _, intake, _, _ in results:
         ours, bare = statistics.median(intake.ours), statistics.median(intake.bare)
         print(
             f"{size:>12,} | {_rate(ours, intake.ours):>24} | "
             f"{_rate(bare, intake.bare):>24} | {ours / bare:>5.2f}"
         )
     postgres = (args.database_url or "").startswith("postgresql")
-    if all(intake.ours_cpu and intake.bare_cpu for _, _, intake, _ in results):
+    if all(intake.ours_cpu and intake.bare_cpu for _, _, intake, _, _ in results):
         print()
         print(
             "CPU a request, median of the same runs: the server's process, the database's "
@@ -808,7 +881,7 @@ def main() -> int:
             f"{'situations':>12} | {'endpoint':>16} | {'server':>8} | {'database':>8} | "
             f"{'machine':>8}"
         )
-        for size, _, intake, _ in results:
+        for size, _, intake, _, _ in results:
             for name, label in (("ours", "POST /situations"), ("bare", "bare insert")):
                 cpu: list[Cpu] = getattr(intake, f"{name}_cpu")
                 database = statistics.median(c.database for c in cpu) if postgres else None
@@ -824,10 +897,21 @@ def main() -> int:
         "during 3 statistics calls"
     )
     print(f"{'situations':>12} | {'counting':>9} | {'filed':>5} | {'median':>7} | {'slowest':>7}")
-    for size, _, _, overlap in results:
+    for size, _, _, overlap, _ in results:
         print(
             f"{size:>12,} | {overlap['counting']:>7.1f} s | {overlap['created']:>5.0f} | "
             f"{overlap['median'] * 1000:>4.0f} ms | {overlap['slowest'] * 1000:>4.0f} ms"
+        )
+    print()
+    print(
+        f"The server's resident memory (RSS): idle, after {args.memory_requests} mixed requests, "
+        "then after one statistics call with suppression (SciPy loaded)"
+    )
+    print(f"{'situations':>12} | {'idle':>7} | {'mixed':>7} | {'suppression':>11}")
+    for size, _, _, _, memory in results:
+        print(
+            f"{size:>12,} | {memory['idle']:>4.0f} MB | {memory['mixed']:>4.0f} MB | "
+            f"{memory['suppressed']:>8.0f} MB"
         )
     print()
     print(

@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
-from sqlalchemy import event, select, update
+from sqlalchemy import bindparam, event, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.audit.models import AuditEntry, AuditHead
+from app.core.db import table
 
 GENESIS = "0" * 64
 PENDING = "audit_pending"
@@ -67,12 +68,13 @@ def _seal_pending(session: Session) -> None:
         return
     # Everything else first: the head stays locked for as short a time as can be.
     session.flush()
-    position, previous = session.execute(
-        select(AuditHead.position, AuditHead.hash).where(AuditHead.id == HEAD_ID).with_for_update()
-    ).one()
-    numbers = _last_account_numbers(
-        session, {e.account_id for e in pending if e.account_id is not None}
-    )
+    position, previous = session.execute(_LOCK_HEAD).one()
+    # Each account's entries numbered on from its last (`account_sequence`, which the rate
+    # limit counts with), read under the head's lock so that the next follows it.
+    numbers = {
+        account_id: session.scalar(_LAST_NUMBER, {"account_id": account_id}) or 0
+        for account_id in {e.account_id for e in pending if e.account_id is not None}
+    }
     for entry in pending:
         position += 1
         entry.position, entry.previous_hash = position, previous
@@ -80,25 +82,33 @@ def _seal_pending(session: Session) -> None:
         if entry.account_id is not None:
             numbers[entry.account_id] += 1
             entry.account_sequence = numbers[entry.account_id]
-    session.add_all(pending)
-    session.execute(
-        update(AuditHead).where(AuditHead.id == HEAD_ID).values(position=position, hash=previous)
+    session.execute(_WRITE, [{name: getattr(e, name) for name in _WRITTEN} for e in pending])
+    session.execute(_MOVE_HEAD, {"position": position, "hash": previous})
+
+
+# Built once: every commit that audits something runs them.
+_WRITTEN = (*SEALED_FIELDS, "previous_hash", "hash", "account_sequence")
+_entry_rows, _head_row = table(AuditEntry), table(AuditHead)
+_WRITE = insert(_entry_rows)
+_LOCK_HEAD = (
+    select(_head_row.c.position, _head_row.c.hash)
+    .where(_head_row.c.id == HEAD_ID)
+    .with_for_update()
+)
+_LAST_NUMBER = (
+    select(_entry_rows.c.account_sequence)
+    .where(
+        _entry_rows.c.account_id == bindparam("account_id"),
+        _entry_rows.c.account_sequence.is_not(None),
     )
-
-
-def _last_account_numbers(session: Session, account_ids: set[int]) -> dict[int, int]:
-    """Each account's last number in its entries (`account_sequence`, which the rate limit
-    counts with), read under the head's lock so that the next follows it."""
-    return {
-        account_id: session.scalar(
-            select(AuditEntry.account_sequence)
-            .where(AuditEntry.account_id == account_id, AuditEntry.account_sequence.is_not(None))
-            .order_by(AuditEntry.account_sequence.desc())
-            .limit(1)
-        )
-        or 0
-        for account_id in account_ids
-    }
+    .order_by(_entry_rows.c.account_sequence.desc())
+    .limit(1)
+)
+_MOVE_HEAD = (
+    update(_head_row)
+    .where(_head_row.c.id == HEAD_ID)
+    .values(position=bindparam("position"), hash=bindparam("hash"))
+)
 
 
 @event.listens_for(Session, "after_rollback")

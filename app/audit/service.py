@@ -3,14 +3,14 @@
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ScalarSelect, Select, select
+from sqlalchemy import ColumnElement, ScalarSelect, Select, select
 from sqlalchemy.orm import Session
 
 from app.audit import chain
 from app.audit.models import AuditEntry
 from app.auth.principal import Principal
 from app.core.context import current_request_id
-from app.core.db import utcnow
+from app.core.db import table, utcnow
 from app.core.pagination import page_by_id
 
 
@@ -107,7 +107,12 @@ def accesses(
     )
 
 
-def nth_newest_since(*, account_id: int, since: datetime, skip: int) -> ScalarSelect[datetime]:
+def nth_newest_since(
+    *,
+    account_id: ColumnElement[int],
+    since: ColumnElement[datetime],
+    skip: ColumnElement[int],
+) -> ScalarSelect[datetime]:
     """When the account's entry that `skip` newer ones follow was written, if that was since a
     time; NULL if it was before, or if the account has fewer entries. Two look-ups in the
     account's numbered entries (`account_sequence`), however many it wrote lately: walking
@@ -115,18 +120,21 @@ def nth_newest_since(*, account_id: int, since: datetime, skip: int) -> ScalarSe
     # Not max(): PostgreSQL's generic plan for it, the one a prepared statement keeps, can
     # read all the account's entries; this one reads the last.
     newest = (
-        select(AuditEntry.account_sequence)
-        .where(AuditEntry.account_id == account_id, AuditEntry.account_sequence.is_not(None))
-        .order_by(AuditEntry.account_sequence.desc())
+        select(_entries.c.account_sequence)
+        .where(_entries.c.account_id == account_id, _entries.c.account_sequence.is_not(None))
+        .order_by(_entries.c.account_sequence.desc())
         .limit(1)
         .scalar_subquery()
     )
     return (
-        select(AuditEntry.occurred_at)
+        select(_entries.c.occurred_at)
         .where(
-            AuditEntry.account_id == account_id,
-            AuditEntry.account_sequence == newest - skip,
-            AuditEntry.occurred_at >= since,
+            _entries.c.account_id == account_id,
+            _entries.c.account_sequence == newest - skip,
+            _entries.c.occurred_at >= since,
         )
         .scalar_subquery()
     )
+
+
+_entries = table(AuditEntry)

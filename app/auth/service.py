@@ -3,7 +3,7 @@
 import math
 from datetime import timedelta
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit_service
@@ -13,7 +13,7 @@ from app.auth.principal import Principal
 from app.auth.roles import CLIENT_ROLES, ORGANISATION_ROLES, PERSON_ROLES, AccountKind, Role
 from app.core import security
 from app.core.config import Settings
-from app.core.db import utcnow
+from app.core.db import UTCDateTime, table, utcnow
 from app.core.errors import (
     AppError,
     Conflict,
@@ -76,20 +76,8 @@ def authenticate_token(*, session: Session, settings: Settings, token: str) -> P
     now = utcnow()
     limit = settings.rate_limit_per_minute
     caller = session.execute(
-        select(
-            Account.kind,
-            Account.role,
-            Account.organisation_id,
-            Organisation.code.label("organisation_code"),
-            Account.username,
-            Account.active,
-            Account.token_version,
-            audit_service.nth_newest_since(
-                account_id=claims.account_id, since=now - RATE_WINDOW, skip=limit - 1
-            ).label("oldest_counted"),
-        )
-        .outerjoin(Organisation, Account.organisation_id == Organisation.id)
-        .where(Account.id == claims.account_id)
+        _CALLER,
+        {"account_id": claims.account_id, "since": now - RATE_WINDOW, "skip": limit - 1},
     ).one_or_none()
     if caller is None or not caller.active or caller.token_version != claims.token_version:
         raise Unauthorized("The access token is not valid or has expired.")
@@ -111,6 +99,27 @@ def authenticate_token(*, session: Session, settings: Settings, token: str) -> P
 
 
 RATE_WINDOW = timedelta(minutes=1)
+
+# Built once, its values bound at each request: every authenticated request runs it.
+_accounts, _organisations = table(Account), table(Organisation)
+_CALLER = (
+    select(
+        _accounts.c.kind,
+        _accounts.c.role,
+        _accounts.c.organisation_id,
+        _organisations.c.code.label("organisation_code"),
+        _accounts.c.username,
+        _accounts.c.active,
+        _accounts.c.token_version,
+        audit_service.nth_newest_since(
+            account_id=bindparam("account_id"),
+            since=bindparam("since", type_=UTCDateTime()),
+            skip=bindparam("skip"),
+        ).label("oldest_counted"),
+    )
+    .select_from(_accounts.outerjoin(_organisations))
+    .where(_accounts.c.id == bindparam("account_id"))
+)
 
 
 def _issue(*, session: Session, settings: Settings, account: Account) -> tuple[str, int]:

@@ -6,12 +6,12 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, cast
 
 import anyio
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
-from sqlalchemy import DateTime, Dialect, Enum, MetaData, create_engine, event
+from sqlalchemy import DateTime, Dialect, Enum, MetaData, Table, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -75,6 +75,13 @@ def str_enum(enum_class: type[StrEnum], name: str) -> Enum:
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UTCDateTime()}  # noqa: RUF012
+
+
+def table(model: type[Base]) -> Table:
+    """A model's table, for statements of SQLAlchemy Core: the bookkeeping that every request
+    writes (audit entries, counters) takes no ORM machinery, which costs several times the
+    statement (docs/benchmarks.md)."""
+    return cast(Table, model.__table__)
 
 
 def _configure_sqlite(engine: Engine) -> None:

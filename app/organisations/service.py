@@ -1,7 +1,7 @@
 """Member organisations and their services or sites."""
 
-from sqlalchemy import ColumnElement, Select, exists, literal, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import Select, bindparam, select
+from sqlalchemy.orm import Session
 
 from app.audit import service as audit_service
 from app.auth.principal import Principal
@@ -20,7 +20,11 @@ def readable_organisations(principal: Principal) -> Select[Organisation]:
 
 
 def get_by_code(*, session: Session, code: str) -> Organisation | None:
-    return session.scalar(select(Organisation).where(Organisation.code == code.strip().upper()))
+    return session.scalar(_BY_CODE, {"code": code.strip().upper()})
+
+
+# Built once: every situation a delegate files looks its organisation up by code.
+_BY_CODE = select(Organisation).where(Organisation.code == bindparam("code"))
 
 
 def get_or_404(*, session: Session, principal: Principal, code: str) -> Organisation:
@@ -105,15 +109,3 @@ def create_site(*, session: Session, principal: Principal, code: str, name: str)
         object_id=site.id,
     )
     return site
-
-
-def site_usable(
-    site_id: int | None, organisation_id: ColumnElement[int] | InstrumentedAttribute[int]
-) -> ColumnElement[bool]:
-    """True for no site (it is optional), else whether it is an active site of the
-    organisation."""
-    if site_id is None:
-        return literal(True)
-    return exists().where(
-        Site.id == site_id, Site.organisation_id == organisation_id, Site.active.is_(True)
-    )

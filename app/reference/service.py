@@ -1,6 +1,6 @@
 """Reference data other than the typology: authorities, who asks, age groups."""
 
-from sqlalchemy import ColumnElement, exists, func, literal, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit_service
@@ -31,15 +31,6 @@ def age_groups(*, session: Session, lang: Language) -> ReferenceList:
     return ReferenceList(
         lang=lang, items=[ReferenceItem(code=r.code, label=r.label(lang)) for r in rows]
     )
-
-
-def requester_kind_known(code: str) -> ColumnElement[bool]:
-    return exists().where(RequesterKind.code == code)
-
-
-def age_group_known(code: str | None) -> ColumnElement[bool]:
-    """True for no age group (it is optional), else whether the code exists."""
-    return literal(True) if code is None else exists().where(AgeGroup.code == code)
 
 
 def active_authority(*, session: Session, code: str) -> Authority | None:

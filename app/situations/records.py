@@ -85,10 +85,9 @@ def update(
         service.usable_site(
             session=session, organisation_id=situation.organisation_id, site_id=sent["site_id"]
         )
-    if "requester_kind" in sent:
-        service.check_requester_kind(session=session, code=sent["requester_kind"])
-    if "age_group" in sent:
-        service.check_age_group(session=session, code=sent["age_group"])
+    service.check_codes(
+        session=session, requester_kind=sent.get("requester_kind"), age_group=sent.get("age_group")
+    )
     changes: list[dict[str, Any]] = []
     for field, value in sent.items():
         old = getattr(situation, field)

@@ -5,7 +5,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, exists, select
+from sqlalchemy import Select, String, bindparam, exists, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -14,11 +14,12 @@ from app.audit import service as audit_service
 from app.audit.schemas import Access, Accessor, AccessReport
 from app.auth.models import Account
 from app.auth.principal import Principal
+from app.core.db import table
 from app.core.errors import NotFound, ValidationFailed
 from app.core.pagination import decode_cursor, encode_cursor
 from app.organisations import service as organisation_service
 from app.organisations.models import Organisation, Site
-from app.reference import service as reference_service
+from app.reference.models import AgeGroup, RequesterKind
 from app.situations import schemas, scoping
 from app.situations.enums import Severity, SituationStatus
 from app.situations.models import (
@@ -61,18 +62,23 @@ def _next_sequence(session: Session, year: int) -> int:
     """The year's next number. The counter's row stays locked until the transaction ends, so
     that concurrent creations of the year are numbered one after the other, without gaps or
     duplicates; a creation refused later rolls it back with the rest."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    moved = (
-        insert(ReferenceCounter)
-        .values(year=year, last_value=1)
-        .on_conflict_do_update(
-            index_elements=[ReferenceCounter.year],
-            set_={"last_value": ReferenceCounter.last_value + 1},
-        )
-        .returning(ReferenceCounter.last_value)
-    )
-    sequence: int = session.execute(moved).scalar_one()
+    counting = _NEXT_SEQUENCE[session.get_bind().dialect.name]
+    sequence: int = session.execute(counting, {"year": year}).scalar_one()
     return sequence
+
+
+_counters = table(ReferenceCounter)
+# Built once for each database (an upsert is written in each one's own words): every creation
+# runs one.
+_NEXT_SEQUENCE = {
+    name: insert(_counters)
+    .values(year=bindparam("year"), last_value=1)
+    .on_conflict_do_update(
+        index_elements=[_counters.c.year], set_={"last_value": _counters.c.last_value + 1}
+    )
+    .returning(_counters.c.last_value)
+    for name, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
 
 
 def create(*, session: Session, principal: Principal, data: schemas.SituationCreate) -> Situation:
@@ -83,8 +89,7 @@ def create(*, session: Session, principal: Principal, data: schemas.SituationCre
         session=session, principal=principal, code=data.organisation
     )
     site = usable_site(session=session, organisation_id=organisation.id, site_id=data.site_id)
-    check_requester_kind(session=session, code=data.requester_kind)
-    check_age_group(session=session, code=data.age_group)
+    check_codes(session=session, requester_kind=data.requester_kind, age_group=data.age_group)
     year = data.opened_on.year
     sequence = _next_sequence(session, year)
     situation = Situation(
@@ -92,8 +97,8 @@ def create(*, session: Session, principal: Principal, data: schemas.SituationCre
         reference=reference_of(year, sequence),
         year=year,
         sequence=sequence,
-        organisation=organisation,
-        site=site,
+        organisation_id=organisation.id,
+        site_id=site.id if site is not None else None,
         opened_on=data.opened_on,
         intake_typology=data.intake_typology,
         initial_severity=data.severity,
@@ -102,7 +107,6 @@ def create(*, session: Session, principal: Principal, data: schemas.SituationCre
         requester_kind=data.requester_kind,
         age_group=data.age_group,
         summary=data.summary,
-        current_closure=None,
         created_by_id=principal.account_id,
     )
     session.add(situation)
@@ -149,14 +153,32 @@ def usable_site(*, session: Session, organisation_id: int, site_id: int | None) 
     return site
 
 
-def check_requester_kind(*, session: Session, code: str) -> None:
-    if not session.scalar(select(reference_service.requester_kind_known(code))):
+def check_codes(
+    *, session: Session, requester_kind: str | None = None, age_group: str | None = None
+) -> None:
+    """The requester kind and age group given (not None) are known codes."""
+    if requester_kind is None and age_group is None:
+        return
+    known = session.execute(
+        _CODES_KNOWN, {"requester_kind": requester_kind, "age_group": age_group}
+    ).one()
+    if not known.requester_kind:
         raise _requester_kind_refused()
-
-
-def check_age_group(*, session: Session, code: str | None) -> None:
-    if not session.scalar(select(reference_service.age_group_known(code))):
+    if not known.age_group:
         raise _age_group_refused()
+
+
+# Built once: every creation runs it. A code not given (NULL) is not checked.
+_CODES_KNOWN = select(
+    or_(
+        bindparam("requester_kind", type_=String).is_(None),
+        exists().where(RequesterKind.code == bindparam("requester_kind")),
+    ).label("requester_kind"),
+    or_(
+        bindparam("age_group", type_=String).is_(None),
+        exists().where(AgeGroup.code == bindparam("age_group")),
+    ).label("age_group"),
+)
 
 
 def get_or_404(

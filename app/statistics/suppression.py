@@ -20,9 +20,6 @@ from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from math import ceil, floor
 
-import numpy as np
-from scipy.optimize import linprog
-
 Key = Hashable
 
 
@@ -77,6 +74,11 @@ def _pinned(
     sums: list[Sum],
 ) -> set[Key]:
     """The hidden small counts whose lowest and highest possible values meet."""
+    # Imported here, only when suppression is asked for: NumPy and SciPy would otherwise take
+    # a third of a serving process's memory.
+    import numpy as np
+    from scipy.optimize import linprog
+
     rows = _rows(values, hidden, sums)
     variables = sorted({k for coefficients, _ in rows for k in coefficients}, key=repr)
     if not variables:

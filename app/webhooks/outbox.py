@@ -6,10 +6,10 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from app.core.db import utcnow
+from app.core.db import table, utcnow
 from app.webhooks.enums import WebhookEvent
 from app.webhooks.models import WebhookDelivery, WebhookSubscription
 
@@ -47,10 +47,7 @@ def enqueue(
     subscriptions = [
         subscription_id
         for subscription_id, events in session.execute(
-            select(WebhookSubscription.id, WebhookSubscription.events).where(
-                WebhookSubscription.organisation_id == situation.organisation_id,
-                WebhookSubscription.active.is_(True),
-            )
+            _ACTIVE_SUBSCRIPTIONS, {"organisation_id": situation.organisation_id}
         )
         if event.value in events
     ]
@@ -74,3 +71,11 @@ def enqueue(
         WebhookDelivery(subscription_id=subscription_id, event=event.value, payload=payload)
         for subscription_id in subscriptions
     )
+
+
+# Built once: every change of a situation runs it.
+_subscriptions = table(WebhookSubscription)
+_ACTIVE_SUBSCRIPTIONS = select(_subscriptions.c.id, _subscriptions.c.events).where(
+    _subscriptions.c.organisation_id == bindparam("organisation_id"),
+    _subscriptions.c.active.is_(True),
+)

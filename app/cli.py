@@ -13,13 +13,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app import models as _every_model  # noqa: F401  (all tables known to the mappers)
 from app.auth import service as auth_service
-from app.auth.principal import Principal
-from app.auth.roles import AccountKind, Role
 from app.core import crypto
 from app.core.config import get_settings
 from app.core.db import make_engine, make_sessionmaker, transaction
 from app.core.errors import AppError
 from app.core.migrate import upgrade_to_head
+from app.core.principal import AccountKind, Principal, Role
 
 app = typer.Typer(help="The bientraitance delegates' case register.", no_args_is_help=True)
 users = typer.Typer(help="People's accounts.", no_args_is_help=True)

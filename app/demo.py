@@ -16,9 +16,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.auth import service as auth_service
-from app.auth.principal import Principal
-from app.auth.roles import Role
 from app.core.db import transaction
+from app.core.principal import Principal, Role
 from app.organisations import service as organisation_service
 from app.organisations.models import Organisation, Site
 from app.situations import records as situation_records

@@ -10,6 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 
 from app.api import OPENAPI_TAGS, include_api
+from app.auth.service import authenticate_token
 from app.core import crypto
 from app.core.config import Settings, get_settings
 from app.core.db import DatabaseTurns, make_engine, make_sessionmaker
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.reading_sessionmaker = make_sessionmaker(engine, read_only=True)
     app.state.database_turns = DatabaseTurns(engine)
+    app.state.authenticate = authenticate_token
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)

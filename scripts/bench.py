@@ -61,12 +61,12 @@ import app.models  # noqa: E402, F401  (every table known to the metadata, for t
 from app import demo  # noqa: E402
 from app.audit import service as audit_service  # noqa: E402
 from app.auth import service as auth_service  # noqa: E402
-from app.auth.roles import Role  # noqa: E402
 from app.core import crypto, security  # noqa: E402
 from app.core.config import Settings  # noqa: E402
 from app.core.db import make_engine, make_sessionmaker  # noqa: E402
 from app.core.errors import TooManyRequests  # noqa: E402
 from app.core.migrate import rebuild  # noqa: E402
+from app.core.principal import Role  # noqa: E402
 from app.demo import Story  # noqa: E402
 from app.organisations.models import Organisation  # noqa: E402
 from app.situations.enums import Severity  # noqa: E402

@@ -40,10 +40,10 @@ sys.path.insert(0, str(ROOT))
 
 from app.audit import chain  # noqa: E402
 from app.auth import service as auth_service  # noqa: E402
-from app.auth.roles import Role  # noqa: E402
 from app.core import crypto  # noqa: E402
 from app.core.db import make_engine, make_sessionmaker  # noqa: E402
 from app.core.migrate import rebuild  # noqa: E402
+from app.core.principal import Role  # noqa: E402
 from app.organisations.models import Organisation  # noqa: E402
 from app.situations.models import Situation  # noqa: E402
 from scripts import live  # noqa: E402

@@ -29,10 +29,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from app.auth import service as auth_service  # noqa: E402
-from app.auth.roles import Role  # noqa: E402
 from app.core import crypto  # noqa: E402
 from app.core.db import make_engine, make_sessionmaker  # noqa: E402
 from app.core.migrate import rebuild  # noqa: E402
+from app.core.principal import Role  # noqa: E402
 from app.organisations.models import Organisation, Site  # noqa: E402
 from scripts import live  # noqa: E402
 

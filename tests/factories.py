@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.auth.models import Account
-from app.auth.roles import AccountKind, Role
 from app.core import security
 from app.core.config import Settings
+from app.core.principal import AccountKind, Role
 from app.organisations.models import Organisation, Site
 
 PASSWORD = "correct horse battery staple"

@@ -15,7 +15,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from app.auth import service as auth_service
-from app.auth.roles import Role
+from app.core.principal import Role
 from scripts import annual_report
 from tests.factories import World
 from tests.statistics.conftest import tell, year_2024, year_2025

@@ -13,11 +13,10 @@ from sqlalchemy import Engine, create_engine, make_url, text
 from app.audit import chain
 from app.audit import service as audit_service
 from app.audit.models import AuditEntry
-from app.auth.principal import Principal
-from app.auth.roles import AccountKind, Role
 from app.core import crypto
 from app.core.db import make_engine, make_sessionmaker, transaction
 from app.core.migrate import alembic_config
+from app.core.principal import AccountKind, Principal, Role
 from app.models import Base
 from tests.conftest import TEST_ENCRYPTION_KEYS
 

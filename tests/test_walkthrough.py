@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 
 from app.auth import service as auth_service
-from app.auth.roles import Role
+from app.core.principal import Role
 from tests.helpers import assert_problem
 
 API = "/api/v1"

@@ -5,13 +5,12 @@ from fastapi import APIRouter, Depends, Query
 
 from app.audit import service
 from app.audit.schemas import AuditEntryRead, AuditPage
-from app.auth.dependencies import allow
-from app.auth.principal import Principal
-from app.auth.roles import Role
+from app.core.caller import allow
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
 from app.core.http import MAX_ROW_ID
 from app.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from app.core.principal import Principal, Role
 
 router = APIRouter()
 Auditor = Annotated[Principal, Depends(allow(Role.ADMIN, Role.DELEGATE))]

@@ -8,10 +8,10 @@ from sqlalchemy.orm import Session
 
 from app.audit import chain
 from app.audit.models import AuditEntry
-from app.auth.principal import Principal
 from app.core.context import current_request_id
 from app.core.db import table, utcnow
 from app.core.pagination import page_by_id
+from app.core.principal import Principal
 
 
 def record(

@@ -3,8 +3,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.auth.roles import AccountKind, Role
 from app.core.db import Base, str_enum, utcnow
+from app.core.principal import AccountKind, Role
 from app.organisations.models import Organisation
 
 

@@ -4,10 +4,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request, Response
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 
 from app.auth import service
-from app.auth.dependencies import PrincipalDep, SettingsDep, allow
 from app.auth.models import Account
-from app.auth.principal import Principal
-from app.auth.roles import AccountKind, Role
 from app.auth.schemas import (
     AccountPage,
     AccountRead,
@@ -17,11 +14,13 @@ from app.auth.schemas import (
     PersonCreate,
     TokenResponse,
 )
+from app.core.caller import PrincipalDep, SettingsDep, allow
 from app.core.db import SessionDep
 from app.core.errors import BadRequest, problem_responses
 from app.core.etag import etag
 from app.core.http import AccountId, IfMatch
 from app.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from app.core.principal import AccountKind, Principal, Role
 
 router = APIRouter()
 accounts_router = APIRouter()

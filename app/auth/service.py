@@ -9,8 +9,6 @@ from sqlalchemy.orm import Session
 from app.audit import service as audit_service
 from app.auth import throttle
 from app.auth.models import Account
-from app.auth.principal import Principal
-from app.auth.roles import CLIENT_ROLES, ORGANISATION_ROLES, PERSON_ROLES, AccountKind, Role
 from app.core import security
 from app.core.config import Settings
 from app.core.db import UTCDateTime, table, utcnow
@@ -24,6 +22,14 @@ from app.core.errors import (
 )
 from app.core.etag import require_if_match
 from app.core.pagination import page_by_id
+from app.core.principal import (
+    CLIENT_ROLES,
+    ORGANISATION_ROLES,
+    PERSON_ROLES,
+    AccountKind,
+    Principal,
+    Role,
+)
 from app.organisations import service as organisation_service
 from app.organisations.models import Organisation
 

@@ -6,8 +6,8 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 from fastapi.responses import Response
 
-from app.auth.principal import Principal
 from app.core.db import SessionDep
+from app.core.principal import Principal
 from app.idempotency import service
 from app.idempotency.service import Result
 

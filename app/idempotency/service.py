@@ -17,9 +17,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.auth.principal import Principal
 from app.core.db import utcnow
 from app.core.errors import Conflict, ValidationFailed
+from app.core.principal import Principal
 from app.idempotency.models import IdempotencyRecord
 
 MAX_KEY_LENGTH = 255

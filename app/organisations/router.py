@@ -2,13 +2,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 
-from app.auth.dependencies import PrincipalDep, allow
-from app.auth.principal import Principal
-from app.auth.roles import Role
+from app.core.caller import PrincipalDep, allow
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
 from app.core.etag import etag
 from app.core.http import IfMatch
+from app.core.principal import Principal, Role
 from app.organisations import service
 from app.organisations.schemas import (
     OrganisationCreate,

@@ -4,10 +4,9 @@ from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit_service
-from app.auth.principal import Principal
-from app.auth.roles import ORGANISATION_ROLES
 from app.core.errors import Conflict, NotFound
 from app.core.etag import require_if_match
+from app.core.principal import ORGANISATION_ROLES, Principal
 from app.organisations.models import Organisation, Site
 
 

@@ -2,11 +2,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from app.auth.dependencies import PrincipalDep, allow
-from app.auth.principal import Principal
-from app.auth.roles import Role
+from app.core.caller import PrincipalDep, allow
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
+from app.core.principal import Principal, Role
 from app.reference import service
 from app.reference.labels import Language
 from app.reference.schemas import AuthorityCreate, ReferenceItem, ReferenceList

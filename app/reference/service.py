@@ -4,8 +4,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit_service
-from app.auth.principal import Principal
 from app.core.errors import Conflict
+from app.core.principal import Principal
 from app.reference.labels import Language
 from app.reference.models import AgeGroup, Authority, RequesterKind
 from app.reference.schemas import AuthorityCreate, ReferenceItem, ReferenceList

@@ -9,10 +9,10 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit_service
-from app.auth.principal import Principal
 from app.core.db import utcnow
 from app.core.errors import BusinessRuleViolation, ValidationFailed
 from app.core.etag import require_if_match
+from app.core.principal import Principal
 from app.reference import service as reference_service
 from app.situations import schemas, service
 from app.situations.enums import ReportDecision, Severity, SituationStatus

@@ -6,14 +6,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from app.audit.schemas import AccessReport
-from app.auth.dependencies import allow
-from app.auth.principal import Principal
-from app.auth.roles import Role
+from app.core.caller import allow
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
 from app.core.etag import etag
 from app.core.http import API_PREFIX, IfMatch
 from app.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from app.core.principal import Principal, Role
 from app.idempotency.dependencies import Idempotency, IdempotencyDep
 from app.idempotency.service import Result
 from app.situations import records, schemas, service

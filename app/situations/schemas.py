@@ -4,8 +4,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.auth.models import Account
-from app.auth.roles import Role
 from app.core.http import MAX_ROW_ID
+from app.core.principal import Role
 from app.situations.enums import ActionKind, ReportDecision, Severity, SituationStatus
 from app.situations.models import (
     AuthorityReport,

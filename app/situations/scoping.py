@@ -6,9 +6,8 @@ nothing."""
 from sqlalchemy import Select, false, select
 from sqlalchemy.orm import Session
 
-from app.auth.principal import Principal
-from app.auth.roles import ORGANISATION_ROLES, Role
 from app.core.errors import Forbidden, NotFound, ValidationFailed
+from app.core.principal import ORGANISATION_ROLES, Principal, Role
 from app.organisations import service as organisation_service
 from app.organisations.models import Organisation
 from app.situations.models import Situation

@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 from app.audit import service as audit_service
 from app.audit.schemas import Access, Accessor, AccessReport
 from app.auth.models import Account
-from app.auth.principal import Principal
 from app.core.db import table
 from app.core.errors import NotFound, ValidationFailed
 from app.core.pagination import decode_cursor, encode_cursor
+from app.core.principal import Principal
 from app.organisations import service as organisation_service
 from app.organisations.models import Organisation, Site
 from app.reference.models import AgeGroup, RequesterKind

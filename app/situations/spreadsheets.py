@@ -22,8 +22,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit_service
-from app.auth.principal import Principal
 from app.core.errors import AppError, ValidationFailed
+from app.core.principal import Principal
 from app.organisations.models import Organisation, Site
 from app.situations import records as situation_records
 from app.situations import schemas

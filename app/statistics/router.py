@@ -4,13 +4,12 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from app.auth.dependencies import allow, allow_reading
-from app.auth.principal import Principal
-from app.auth.roles import Role
+from app.core.caller import allow, allow_reading
 from app.core.db import ReadingSessionDep, SessionDep, run_in_own_transaction
 from app.core.errors import problem_responses
 from app.core.etag import etag
 from app.core.http import IfMatch
+from app.core.principal import Principal, Role
 from app.reference.labels import Language
 from app.statistics import export, schemas, service
 from app.statistics.models import StatisticsBaseline

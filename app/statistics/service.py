@@ -13,10 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit_service
-from app.auth.principal import Principal
 from app.core.db import utcnow
 from app.core.errors import NotFound, ValidationFailed
 from app.core.etag import require_if_match
+from app.core.principal import Principal
 from app.organisations.models import Organisation
 from app.reference.labels import Language
 from app.reference.models import Authority

@@ -2,13 +2,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 
-from app.auth.dependencies import allow
-from app.auth.principal import Principal
-from app.auth.roles import Role
+from app.core.caller import allow
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
 from app.core.http import MAX_ROW_ID
 from app.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from app.core.principal import Principal, Role
 from app.subscriptions import service
 from app.subscriptions.schemas import (
     DeliveryPage,

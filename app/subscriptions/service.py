@@ -7,9 +7,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit_service
-from app.auth.principal import Principal
 from app.core.errors import NotFound
 from app.core.pagination import page_by_id
+from app.core.principal import Principal
 from app.situations.scoping import organisation_to_subscribe_for
 from app.subscriptions.schemas import SubscriptionCreate
 from app.webhooks.models import WebhookDelivery, WebhookSubscription

@@ -1,6 +1,6 @@
 from fastapi import APIRouter
 
-from app.auth.dependencies import PrincipalDep
+from app.core.caller import PrincipalDep
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
 from app.reference.labels import Language

@@ -1,17 +1,26 @@
-"""Who is calling, and may this role call this operation at all."""
+"""Who is calling, and may this role call this operation at all: the dependencies every
+router takes. The token is checked by the function the application installs
+(`app.state.authenticate`, which `create_app` sets to `app.auth.service.authenticate_token`),
+so that the features' routers depend on no feature's code for it."""
 
 from collections.abc import Callable, Coroutine
-from typing import Annotated
+from typing import Annotated, Protocol
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
 
-from app.auth import service as auth_service
-from app.auth.principal import Principal
-from app.auth.roles import Role
 from app.core.config import Settings
 from app.core.db import ReadingSessionDep, SessionDep
 from app.core.errors import Forbidden, Unauthorized
+from app.core.principal import Principal, Role
+
+
+class Authenticate(Protocol):
+    """Checks a token and the account behind it as it is now (`authenticate_token`)."""
+
+    def __call__(self, *, session: Session, settings: Settings, token: str) -> Principal: ...
+
 
 _bearer = HTTPBearer(auto_error=False, description="An access token from POST /api/v1/auth/token")
 
@@ -34,20 +43,18 @@ Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
 def get_principal(
-    session: SessionDep, settings: SettingsDep, credentials: Credentials
+    request: Request, session: SessionDep, settings: SettingsDep, credentials: Credentials
 ) -> Principal:
-    return auth_service.authenticate_token(
-        session=session, settings=settings, token=_token(credentials)
-    )
+    authenticate: Authenticate = request.app.state.authenticate
+    return authenticate(session=session, settings=settings, token=_token(credentials))
 
 
 def get_reading_principal(
-    session: ReadingSessionDep, settings: SettingsDep, credentials: Credentials
+    request: Request, session: ReadingSessionDep, settings: SettingsDep, credentials: Credentials
 ) -> Principal:
     """The caller of a request that only reads, checked in its transaction."""
-    return auth_service.authenticate_token(
-        session=session, settings=settings, token=_token(credentials)
-    )
+    authenticate: Authenticate = request.app.state.authenticate
+    return authenticate(session=session, settings=settings, token=_token(credentials))
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

@@ -1,3 +1,7 @@
+"""Who is calling: the principal behind a request, and the roles an account may hold. Every
+feature reads it; it imports none."""
+
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -12,6 +16,18 @@ class Role(StrEnum):
 class AccountKind(StrEnum):
     PERSON = "person"
     CLIENT = "client"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the account behind a valid token, as it is in the database now."""
+
+    account_id: int
+    kind: AccountKind
+    role: Role
+    organisation_id: int | None
+    organisation_code: str | None
+    username: str
 
 
 # Which roles each kind of account may hold, and which roles are bound to one organisation.

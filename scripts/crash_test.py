@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 from app.audit import chain  # noqa: E402
 from app.auth import service as auth_service  # noqa: E402
 from app.core import crypto  # noqa: E402
-from app.core.db import make_engine, make_sessionmaker  # noqa: E402
+from app.core.db import make_engine, make_sessionmaker, transaction  # noqa: E402
 from app.core.migrate import rebuild  # noqa: E402
 from app.core.principal import Role  # noqa: E402
 from app.organisations.models import Organisation  # noqa: E402
@@ -82,7 +82,7 @@ def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
 def prepare(url: str) -> None:
     rebuild(url)
     engine = make_engine(url)
-    with make_sessionmaker(engine).begin() as session:
+    with transaction(make_sessionmaker(engine)) as session:
         session.add(Organisation(code="MRE", name="Maison relais Est"))
         session.flush()
         auth_service.create_person(

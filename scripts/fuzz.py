@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from app.auth import service as auth_service  # noqa: E402
 from app.core import crypto  # noqa: E402
-from app.core.db import make_engine, make_sessionmaker  # noqa: E402
+from app.core.db import make_engine, make_sessionmaker, transaction  # noqa: E402
 from app.core.migrate import rebuild  # noqa: E402
 from app.core.principal import Role  # noqa: E402
 from app.organisations.models import Organisation, Site  # noqa: E402
@@ -50,7 +50,7 @@ def prepare(url: str) -> dict[str, tuple[str, str, str]]:
     rebuild(url)
     engine = make_engine(url)
     credentials: dict[str, tuple[str, str, str]] = {}
-    with make_sessionmaker(engine).begin() as session:
+    with transaction(make_sessionmaker(engine)) as session:
         for code in ("MRE", "HSO"):
             organisation = Organisation(code=code, name=f"Organisation {code}")
             session.add(organisation)

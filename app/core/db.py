@@ -120,8 +120,8 @@ def make_engine(database_url: str) -> Engine:
         pool_pre_ping=True,
         pool_size=POOL_SIZE,
         max_overflow=POOL_OVERFLOW,
-        # JIT compilation costs more than it saves on queries of this service's size: it took
-        # 600 ms of a 700 ms statistics query at 100,000 situations.
+        # JIT compilation costs more than it saves on queries of this service's size
+        # (docs/benchmarks.md).
         connect_args={"options": "-c jit=off"},
     )
 

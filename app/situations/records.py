@@ -1,6 +1,7 @@
 """What happens to a situation after its opening, each recorded as its own record of its
-history: a change of colour, a report to an authority (or a justified decision not to report), a
-delegate's action, a year-end review, the closure and a reopening."""
+history: a correction of its intake data, a change of colour, a report to an authority (or a
+justified decision not to report), a delegate's action, a year-end review, the closure and a
+reopening."""
 
 from datetime import date
 from typing import Any, Protocol, TypeVar
@@ -65,6 +66,8 @@ def update(
     if_match: str | None,
     data: schemas.SituationUpdate,
 ) -> Situation:
+    """Corrects the intake data (If-Match required): the fields that changed are recorded as an
+    edit of the history, narratives by name only."""
     situation = for_change(
         session=session,
         principal=principal,

@@ -198,22 +198,20 @@ def import_rows(
     report = ImportReport()
     for line, row in rows:
         report.rows += 1
-        savepoint = session.begin_nested()
+        # Each row in a savepoint: a wrong row is undone alone, and its errors reported.
         try:
-            reference = _import_row(session, principal, row)
+            with session.begin_nested():
+                reference = _import_row(session, principal, row)
         except ValidationError as exc:
-            savepoint.rollback()
             for detail in exc.errors():
                 where = ".".join(str(p) for p in detail["loc"]) or "row"
                 report.errors.append(RowError(line, where, detail["msg"]))
         except AppError as exc:
-            savepoint.rollback()
             for field_error in exc.errors or []:
                 report.errors.append(RowError(line, field_error.field, field_error.reason))
             if not exc.errors:
                 report.errors.append(RowError(line, "row", exc.detail or exc.title))
         else:
-            savepoint.commit()
             report.imported.append(reference)
         progress(1)
     return report

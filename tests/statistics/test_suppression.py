@@ -1,8 +1,14 @@
 """Small-count suppression: no hidden count can be worked out from what is shown."""
 
 import random
+import subprocess
+import sys
+from pathlib import Path
 
 from app.statistics.suppression import Key, Sum, suppress
+from tests.conftest import TEST_ENCRYPTION_KEYS, TEST_SECRET_KEY
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def hide(values: dict[str, int], threshold: int, sums: list[Sum]) -> set[str]:
@@ -146,3 +152,38 @@ def test_random_tables_leave_no_small_count_pinned() -> None:
         for key in hidden:
             if values[key] < 3:
                 assert len({s[key] for s in solutions}) > 1, (seed, key, values, hidden)
+
+
+def test_a_serving_process_loads_scipy_only_for_suppression(tmp_path: Path) -> None:
+    """NumPy and SciPy are a third of a serving process's memory: a process that built the
+    application and serves has not loaded them, until suppression is asked for."""
+    script = f"""
+import sys
+from fastapi.testclient import TestClient
+from app.core.config import Environment, Settings
+from app.core.migrate import rebuild
+from app.main import create_app
+from app.statistics.suppression import Sum, suppress
+
+def loaded():
+    return [name for name in ("numpy", "scipy") if name in sys.modules]
+
+url = "sqlite:///{tmp_path / "memory.db"}"
+rebuild(url)
+settings = Settings(
+    environment=Environment.DEVELOPMENT,
+    database_url=url,
+    secret_key="{TEST_SECRET_KEY}",
+    encryption_keys="{TEST_ENCRYPTION_KEYS}",
+    _env_file=None,
+)
+with TestClient(create_app(settings)) as client:
+    assert client.get("/healthz").status_code == 200
+    before = loaded()
+hidden = suppress({{"a": 1, "b": 9, "total": 10}}, 5, [Sum(totals=("total",), cells=("a", "b"))])
+print(before, loaded(), sorted(hidden))
+"""
+    run = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert run.stdout.strip() == "[] ['numpy', 'scipy'] ['a', 'b']"

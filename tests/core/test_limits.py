@@ -73,8 +73,8 @@ async def test_rate_counts_the_last_minute_only(
 async def test_rate_limit_stops_intake(
     client: httpx.AsyncClient, world: World, low_rate: Settings, db: Database
 ) -> None:
-    """Intake checks its caller in its own trip to the thread pool: the limit holds there too,
-    and a refused creation writes nothing."""
+    """The limit holds for intake as for every request, and a refused creation writes
+    nothing."""
     for _ in range(low_rate.rate_limit_per_minute):
         response = await client.post(URL, json=situation_body(), headers=world.delegate.headers)
         assert response.status_code == 201, response.text

@@ -23,9 +23,9 @@ POOL_SIZE = 10
 POOL_OVERFLOW = 10
 T = TypeVar("T")
 
-# Transactions that only read, at once, per process on SQLite: fewer than the connections its
-# pool keeps (five, and ten more when busy) besides the writer's.
-SQLITE_READERS = 4
+# Transactions that only read, at once, per process: on SQLite fewer than the connections its
+# pool keeps (five, and ten more when busy) besides the writer's; on PostgreSQL part of the pool.
+READERS = 4
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -172,15 +172,17 @@ class DatabaseTurns:
     before has committed, instead of polling SQLite's busy handler, which sleeps up to 100 ms
     between tries (other processes still meet it). PostgreSQL's turns are its pool's size.
 
-    Work that only reads can take a reading turn instead: on SQLite it waits for no writer and
-    holds none up (a reader sees the last commit), so readers have turns of their own, fewer
-    than the connections the pool keeps besides the writer's. On PostgreSQL it is a turn like
-    any other."""
+    Work that only reads takes a reading turn instead: on SQLite it waits for no writer and
+    holds none up (a reader sees the last commit). Readers have turns of their own on both
+    databases, because a reading request writes its audit entry on a writer's turn while it
+    still holds its reading turn: shared turns could all be held by readers waiting for a
+    writer's. On PostgreSQL readers and writers share the pool between them."""
 
     def __init__(self, engine: Engine) -> None:
         sqlite = engine.dialect.name == "sqlite"
-        self._writing = _Slots(1 if sqlite else POOL_SIZE + POOL_OVERFLOW)
-        self._reading = _Slots(SQLITE_READERS) if sqlite else self._writing
+        self.readers = READERS
+        self._reading = _Slots(READERS)
+        self._writing = _Slots(1 if sqlite else POOL_SIZE + POOL_OVERFLOW - READERS)
 
     @asynccontextmanager
     async def turn(self) -> AsyncIterator[None]:

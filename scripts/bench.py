@@ -358,8 +358,13 @@ def _story(
         closure_id += 1
         closed_on, typology = told.closure
         rows["closures"].append(
-            {**record, "id": closure_id, "closed_on": closed_on, "typology": typology}
-            | {"outcome": "Closed."}
+            {
+                **record,
+                "id": closure_id,
+                "closed_on": closed_on,
+                "typology": typology,
+                "outcome": "Closed.",
+            }
         )
         current_closure = closure_id
     year, sequence = reference

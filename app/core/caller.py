@@ -42,49 +42,49 @@ def _token(credentials: HTTPAuthorizationCredentials | None) -> str:
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-def get_principal(
-    request: Request, session: SessionDep, settings: SettingsDep, credentials: Credentials
+def _authenticate(
+    request: Request, session: Session, settings: Settings, credentials: Credentials
 ) -> Principal:
     authenticate: Authenticate = request.app.state.authenticate
     return authenticate(session=session, settings=settings, token=_token(credentials))
+
+
+def get_principal(
+    request: Request, session: SessionDep, settings: SettingsDep, credentials: Credentials
+) -> Principal:
+    return _authenticate(request, session, settings, credentials)
 
 
 def get_reading_principal(
     request: Request, session: ReadingSessionDep, settings: SettingsDep, credentials: Credentials
 ) -> Principal:
     """The caller of a request that only reads, checked in its transaction."""
-    authenticate: Authenticate = request.app.state.authenticate
-    return authenticate(session=session, settings=settings, token=_token(credentials))
+    return _authenticate(request, session, settings, credentials)
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 ReadingPrincipalDep = Annotated[Principal, Depends(get_reading_principal)]
+RoleCheck = Callable[[Principal], Coroutine[None, None, Principal]]
 
 
-def allow(*roles: Role) -> Callable[[Principal], Coroutine[None, None, Principal]]:
+def allow(*roles: Role) -> RoleCheck:
     """Function-level authorisation: the roles that may call an operation at all."""
+    return _role_check(get_principal, roles)
+
+
+def allow_reading(*roles: Role) -> RoleCheck:
+    """`allow`, for an operation that only reads (`get_reading_session`)."""
+    return _role_check(get_reading_principal, roles)
+
+
+def _role_check(caller: Callable[..., Principal], roles: tuple[Role, ...]) -> RoleCheck:
     allowed = frozenset(roles)
 
     # async: a check this small is not worth a trip to the thread pool.
-    async def check(principal: PrincipalDep) -> Principal:
-        return _check_role(principal, allowed)
+    async def check(principal: Annotated[Principal, Depends(caller)]) -> Principal:
+        if principal.role not in allowed:
+            raise Forbidden(f"The role '{principal.role}' may not use this operation.")
+        return principal
 
     check.__name__ = f"allow_{'_'.join(sorted(allowed))}"
     return check
-
-
-def allow_reading(*roles: Role) -> Callable[[Principal], Coroutine[None, None, Principal]]:
-    """`allow`, for an operation that only reads (`get_reading_session`)."""
-    allowed = frozenset(roles)
-
-    async def check(principal: ReadingPrincipalDep) -> Principal:
-        return _check_role(principal, allowed)
-
-    check.__name__ = f"allow_reading_{'_'.join(sorted(allowed))}"
-    return check
-
-
-def _check_role(principal: Principal, allowed: frozenset[Role]) -> Principal:
-    if principal.role not in allowed:
-        raise Forbidden(f"The role '{principal.role}' may not use this operation.")
-    return principal

@@ -35,7 +35,6 @@ from app.situations.models import (
     YearEndReview,
 )
 from app.situations.rules import not_in_future
-from app.situations.scoping import readable_situations
 from app.webhooks import outbox
 from app.webhooks.enums import WebhookEvent
 
@@ -186,7 +185,7 @@ def get_or_404(
 ) -> Situation:
     if not _is_uuid(situation_id):
         raise NotFound("No situation has this id.")
-    stmt = readable_situations(principal).where(Situation.id == situation_id)
+    stmt = scoping.readable_situations(principal).where(Situation.id == situation_id)
     if for_update:
         stmt = stmt.with_for_update(of=Situation)
     situation = session.scalar(stmt)
@@ -216,7 +215,7 @@ def read(*, session: Session, principal: Principal, situation_id: str) -> Situat
 
 
 def _filtered(principal: Principal, filters: SituationFilters) -> Select[Situation]:
-    stmt = readable_situations(principal)
+    stmt = scoping.readable_situations(principal)
     if filters.organisation is not None:
         organisation_ids = organisation_service.readable_organisations(principal).where(
             Organisation.code == filters.organisation.strip().upper()

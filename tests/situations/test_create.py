@@ -1,11 +1,12 @@
 """POST /api/v1/situations"""
 
 import re
+from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import insert, select, update
+from sqlalchemy import Engine, event, insert, select, update
 
 from app.audit.models import AuditEntry
 from app.auth.models import Account
@@ -31,6 +32,36 @@ async def test_valid(client: httpx.AsyncClient, world: World) -> None:
     assert body["closure"] is None
     assert response.headers["ETag"] == f'"{body["version"]}"'
     assert response.headers["Location"] == f"{URL}/{body['id']}"
+
+
+@pytest.mark.parametrize("caller", ["delegate", "coordinator_a"])
+async def test_a_creation_reads_each_thing_once(
+    client: httpx.AsyncClient, world: World, caller: str
+) -> None:
+    """One query for each check, and nothing loaded behind the answer's back: the
+    organisation and the site the situation was checked against are the ones it answers."""
+    statements: list[str] = []
+
+    def seen(*args: Any) -> None:
+        statements.append(" ".join(args[2].split()))
+
+    event.listen(Engine, "before_cursor_execute", seen)
+    try:
+        response = await client.post(
+            URL,
+            json=situation_body(organisation=world.org_a, site_id=world.site_a),
+            headers=getattr(world, caller).headers,
+        )
+    finally:
+        event.remove(Engine, "before_cursor_execute", seen)
+    assert response.status_code == 201, response.text
+    assert response.json()["site"]["id"] == world.site_a
+    reads = [s for s in statements if s.startswith("SELECT")]
+    assert len(reads) == len(set(reads)), reads
+    tables_read = [s.split(" FROM ")[1].split()[0] for s in reads]
+    for checked in ("organisations", "sites"):
+        assert tables_read.count(checked) == 1, reads
+    assert "situations" not in tables_read
 
 
 async def test_references_follow_each_other_within_a_year(

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import models as _every_model  # noqa: F401  (all tables known to the mappers)
@@ -20,7 +21,12 @@ from app.core.errors import AppError
 from app.core.migrate import upgrade_to_head
 from app.core.principal import AccountKind, Principal, Role
 
-app = typer.Typer(help="The bientraitance delegates' case register.", no_args_is_help=True)
+# No local variables in a traceback: they would show passwords and keys.
+app = typer.Typer(
+    help="The bientraitance delegates' case register.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
 users = typer.Typer(help="People's accounts.", no_args_is_help=True)
 clients = typer.Typer(help="Machine clients (intranets, report scripts).", no_args_is_help=True)
 organisations = typer.Typer(help="Member organisations.", no_args_is_help=True)
@@ -440,4 +446,21 @@ def restore_database(
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except ValidationError as error:  # the settings (environment variables, .env)
+        typer.secho(
+            f"error: the configuration is not valid: {_reasons(error)}",
+            fg=typer.colors.RED,
+            err=True,
+        )
+        raise SystemExit(2) from None
+
+
+def _reasons(error: ValidationError) -> str:
+    """Each refused setting by its variable's name, never with the value given."""
+    return "; ".join(
+        "".join(f"BIENTRAITANCE_{str(part).upper()}: " for part in detail["loc"][:1])
+        + str(detail["msg"]).removeprefix("Value error, ")
+        for detail in error.errors()
+    )

@@ -23,6 +23,9 @@ from tests.factories import World, build_world
 
 TEST_SECRET_KEY = "test-secret-key-" + "x" * 32
 TEST_ENCRYPTION_KEYS = "test1:" + "A" * 43
+# Commands run in-process or as processes sign with it, instead of making a development key
+# in the working folder.
+os.environ.setdefault("BIENTRAITANCE_SECRET_KEY", TEST_SECRET_KEY)
 
 # Tables that hold what tests write, children before parents.
 DATA_TABLES = [

@@ -1,14 +1,24 @@
 """Settings, read from `BIENTRAITANCE_*` environment variables or a `.env` file."""
 
+import contextlib
+import os
+import secrets
+import tempfile
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from zxcvbn import zxcvbn
 
-PLACEHOLDER_SECRET_KEY = "development-only-secret-key-change-me"  # noqa: S105
+# Where a development server keeps the key it signs tokens with, made on its first start.
+DEVELOPMENT_SECRET_KEY_FILE = Path("bientraitance.secret")
 MIN_SECRET_KEY_LENGTH = 32
+# A production key must be one that no guessing reaches: about 100 bits (10^30 guesses, as
+# zxcvbn estimates them: it sees through words, repetitions, sequences and dates).
+MIN_SECRET_KEY_GUESSES_LOG10 = 30
+HOW_TO_MAKE_A_KEY = "for example: python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
 
 
 class Environment(StrEnum):
@@ -18,12 +28,19 @@ class Environment(StrEnum):
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="BIENTRAITANCE_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="BIENTRAITANCE_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        # An error about a setting never repeats the value given (a refused key included).
+        hide_input_in_errors=True,
     )
 
     environment: Environment = Environment.DEVELOPMENT
     database_url: str = "sqlite:///./bientraitance.db"
-    secret_key: SecretStr = SecretStr(PLACEHOLDER_SECRET_KEY)
+    # Signs the access tokens. Required outside development; in development, made at random
+    # on the first start and kept in DEVELOPMENT_SECRET_KEY_FILE.
+    secret_key: SecretStr | None = None
     token_issuer: str = "bientraitance"  # noqa: S105
     token_audience: str = "bientraitance-api"  # noqa: S105
     access_token_ttl_seconds: int = Field(default=3600, ge=60, le=86400)
@@ -55,21 +72,54 @@ class Settings(BaseSettings):
     encryption_key_file: Path | None = None
 
     @model_validator(mode="after")
-    def _refuse_placeholder_secret_outside_development(self) -> "Settings":
-        if self.environment is Environment.DEVELOPMENT:
-            return self
-        key = self.secret_key.get_secret_value()
-        if key == PLACEHOLDER_SECRET_KEY or len(key) < MIN_SECRET_KEY_LENGTH:
-            raise ValueError(
-                "BIENTRAITANCE_SECRET_KEY must be set to a random value of at least "
-                f"{MIN_SECRET_KEY_LENGTH} characters outside development "
-                '(for example: python -c "import secrets; print(secrets.token_urlsafe(48))")'
-            )
+    def _a_signing_key_nobody_knows(self) -> "Settings":
+        if self.secret_key is None:
+            if self.environment is not Environment.DEVELOPMENT:
+                raise ValueError(
+                    "BIENTRAITANCE_SECRET_KEY must be set outside development "
+                    f"({HOW_TO_MAKE_A_KEY})"
+                )
+            self.secret_key = SecretStr(development_secret_key(DEVELOPMENT_SECRET_KEY_FILE))
+        elif self.environment is not Environment.DEVELOPMENT:
+            refusal = weak_key_reason(self.secret_key.get_secret_value())
+            if refusal is not None:
+                raise ValueError(f"BIENTRAITANCE_SECRET_KEY is {refusal} ({HOW_TO_MAKE_A_KEY})")
         return self
+
+    @property
+    def signing_key(self) -> str:
+        if self.secret_key is None:  # the validator always sets it
+            raise RuntimeError("no signing key")
+        return self.secret_key.get_secret_value()
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+def weak_key_reason(key: str) -> str | None:
+    """Why a signing key is too easy to find, or None. Never says what the key is."""
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        return f"shorter than {MIN_SECRET_KEY_LENGTH} characters"
+    if zxcvbn(key)["guesses_log10"] < MIN_SECRET_KEY_GUESSES_LOG10:
+        return "too easy to guess: use a random value"
+    return None
+
+
+def development_secret_key(path: Path) -> str:
+    """The development key in `path`, made at random on the first start: readable by its owner
+    only, written whole before it is visible (servers starting together all read the same)."""
+    if not path.exists():
+        folder = path.parent.resolve()
+        descriptor, draft = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.")  # mode 0600
+        try:
+            with os.fdopen(descriptor, "w") as file:
+                file.write(secrets.token_urlsafe(48) + "\n")
+            with contextlib.suppress(FileExistsError):  # another process made it first
+                os.link(draft, path)
+        finally:
+            os.unlink(draft)
+    return path.read_text().strip()
 
 
 @lru_cache

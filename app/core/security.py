@@ -73,7 +73,7 @@ def create_access_token(
         "role": role,
         "ver": token_version,
     }
-    token = jwt.encode(claims, settings.secret_key.get_secret_value(), algorithm=TOKEN_ALGORITHM)
+    token = jwt.encode(claims, settings.signing_key, algorithm=TOKEN_ALGORITHM)
     return token, ttl
 
 
@@ -85,7 +85,7 @@ def decode_access_token(*, settings: Settings, token: str) -> TokenClaims:
         raise InvalidToken("token too long")
     claims = _verified(
         token,
-        settings.secret_key.get_secret_value(),
+        settings.signing_key,
         settings.token_audience,
         settings.token_issuer,
     )

@@ -3,6 +3,7 @@ altered or moved values refused, keys rotated."""
 
 import logging
 import os
+import secrets
 import subprocess
 import sys
 import uuid
@@ -193,14 +194,16 @@ def test_keyring_parsing() -> None:
 
 
 def test_keys_required_outside_development(tmp_path: Path) -> None:
-    settings = Settings(environment=Environment.PRODUCTION, secret_key="s" * 40, _env_file=None)
+    settings = Settings(
+        environment=Environment.PRODUCTION, secret_key=secrets.token_urlsafe(48), _env_file=None
+    )
     with pytest.raises(KeyringError, match="BIENTRAITANCE_ENCRYPTION_KEYS"):
         crypto.load_keyring(settings)
     key_file = tmp_path / "keys"
     key_file.write_text(crypto.new_key_entry() + "\n")
     with_file = Settings(
         environment=Environment.PRODUCTION,
-        secret_key="s" * 40,
+        secret_key=secrets.token_urlsafe(48),
         encryption_key_file=key_file,
         _env_file=None,
     )

@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, Select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.core.errors import ValidationFailed
+from app.core.http import MAX_ROW_ID
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -29,6 +30,8 @@ def decode_cursor(cursor: str, *, types: tuple[type, ...]) -> list[Any]:
         not isinstance(values, list)
         or len(values) != len(types)
         or not all(type(v) is t for v, t in zip(values, types, strict=True))
+        # What the service wrote: ids, years and sequences, all within a database integer.
+        or not all(0 <= v <= MAX_ROW_ID for v in values if type(v) is int)
     ):
         raise ValidationFailed.on("cursor", "not a cursor from this service", "query")
     return values

@@ -1,6 +1,7 @@
 """Passwords, client secrets and access tokens: the one module that hashes secrets and JWTs."""
 
 import functools
+import re
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from jose import JWTError, jwt
 
 from app.core.config import Settings
 from app.core.db import utcnow
+from app.core.http import MAX_ROW_ID
 
 # HS256 only: the service both issues and checks its tokens. Pinning the list is what stops
 # a token signed with another algorithm (or none) from being accepted.
@@ -94,6 +96,20 @@ def decode_access_token(*, settings: Settings, token: str) -> TokenClaims:
     return claims
 
 
+def _account_id(subject: object) -> int:
+    """The account a token names, written exactly as the service writes it: `" 2"`, `"02"`,
+    `"2_0"` or forty digits name no account."""
+    if not isinstance(subject, str) or not _SUBJECT.fullmatch(subject):
+        raise InvalidToken("bad sub claim")
+    account_id = int(subject)
+    if account_id > MAX_ROW_ID:
+        raise InvalidToken("bad sub claim")
+    return account_id
+
+
+_SUBJECT = re.compile(r"[1-9][0-9]{0,9}")
+
+
 @functools.lru_cache(maxsize=4096)
 def _verified(token: str, secret: str, audience: str, issuer: str) -> TokenClaims:
     try:
@@ -121,7 +137,7 @@ def _verified(token: str, secret: str, audience: str, issuer: str) -> TokenClaim
                 "verify_signature": True,
             },
         )
-        account_id = int(claims["sub"])
+        account_id = _account_id(claims["sub"])
         version = claims["ver"]
         # Numbers as numbers (RFC 7519 NumericDate); python-jose would take "123" too.
         for name in ("exp", "iat", "nbf", "ver"):

@@ -191,6 +191,24 @@ def _bad_tokens(world: World) -> dict[str, str]:
                 "",
             ]
         ),
+        "sub with a space": jwt.encode(
+            _claims(world, sub=f" {world.delegate.account_id}"), TEST_SECRET_KEY, algorithm="HS256"
+        ),
+        "sub with a leading zero": jwt.encode(
+            _claims(world, sub=f"0{world.delegate.account_id}"), TEST_SECRET_KEY, algorithm="HS256"
+        ),
+        "sub with an underscore": jwt.encode(
+            _claims(world, sub=f"{world.delegate.account_id}_0"), TEST_SECRET_KEY, algorithm="HS256"
+        ),
+        "sub with a newline": jwt.encode(
+            _claims(world, sub=f"{world.delegate.account_id}\n"), TEST_SECRET_KEY, algorithm="HS256"
+        ),
+        "sub of forty digits": jwt.encode(
+            _claims(world, sub="1" * 40), TEST_SECRET_KEY, algorithm="HS256"
+        ),
+        "sub beyond an id": jwt.encode(
+            _claims(world, sub=str(2**31)), TEST_SECRET_KEY, algorithm="HS256"
+        ),
         "sub not a number": jwt.encode(
             _claims(world, sub="admin"), TEST_SECRET_KEY, algorithm="HS256"
         ),

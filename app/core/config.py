@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     webhook_poll_seconds: float = Field(default=5.0, gt=0)
     # Years a closed situation keeps its narratives and identifying details after its closure.
     retention_years: int = Field(default=10, ge=1, le=100)
+    # When set, GET /metrics asks for it (Authorization: Bearer <token>); the scraper's own.
+    metrics_token: SecretStr | None = None
     # Keys of the narratives' encryption at rest (see app/core/crypto.py).
     encryption_keys: SecretStr | None = None
     encryption_key_file: Path | None = None

@@ -7,6 +7,7 @@
 - Logs: one JSON object a line, with the request id of the request being served.
 """
 
+import hmac
 import logging
 import os
 import time
@@ -24,6 +25,7 @@ from sqlalchemy import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.context import current_request_id
+from app.core.errors import Unauthorized
 from app.core.migrate import alembic_config
 
 MULTIPROCESS_DIRECTORY = "PROMETHEUS_MULTIPROC_DIR"
@@ -34,6 +36,23 @@ class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = current_request_id()
         return True
+
+
+class PathOnlyFilter(logging.Filter):
+    """uvicorn's access lines name the path without its query string, where a client may have
+    put a token (`?access_token=`) or a search that is nobody's business."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and len(record.args) == 5:
+            client, method, full_path, version, status = record.args
+            path = str(full_path).split("?", 1)[0]
+            record.args = (client, method, path, version, status)
+        return True
+
+
+# Libraries whose INFO lines carry what must not be logged: httpx writes every request's URL
+# (a webhook's URL may hold its receiver's secret).
+QUIET_LOGGERS = ("httpx", "httpcore")
 
 
 def json_formatter() -> JsonFormatter:
@@ -59,6 +78,8 @@ def configure_logging(level: str) -> None:
     root.handlers = [h for h in root.handlers if not isinstance(h, JsonHandler)]
     root.addHandler(JsonHandler())
     root.setLevel(level.upper())
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
 
 
 def uvicorn_log_config(level: str) -> dict[str, Any]:
@@ -71,7 +92,10 @@ def uvicorn_log_config(level: str) -> dict[str, Any]:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"request_id": {"()": RequestIdFilter}},
+        "filters": {
+            "request_id": {"()": RequestIdFilter},
+            "path_only": {"()": PathOnlyFilter},
+        },
         "formatters": {
             "json": {
                 "()": JsonFormatter,
@@ -81,7 +105,12 @@ def uvicorn_log_config(level: str) -> dict[str, Any]:
         },
         "handlers": {"default": handler},
         "loggers": {
-            name: {"handlers": ["default"], "level": level.upper(), "propagate": False}
+            name: {
+                "handlers": ["default"],
+                "level": level.upper(),
+                "propagate": False,
+                "filters": ["path_only"] if name == "uvicorn.access" else [],
+            }
             for name in ("uvicorn", "uvicorn.error", "uvicorn.access")
         },
     }
@@ -215,8 +244,20 @@ def readyz(request: Request) -> JSONResponse:
     )
 
 
+def _check_scraper(request: Request) -> None:
+    """The scraper's token, when the settings name one (BIENTRAITANCE_METRICS_TOKEN)."""
+    expected = request.app.state.settings.metrics_token
+    if expected is None:
+        return
+    sent = request.headers.get("authorization", "")
+    wanted = f"Bearer {expected.get_secret_value()}"
+    if not hmac.compare_digest(sent.encode(), wanted.encode()):
+        raise Unauthorized("The metrics ask for the scraper's token: Authorization: Bearer ….")
+
+
 @router.get("/metrics")
 def metrics(request: Request) -> Response:
+    _check_scraper(request)
     state: Metrics = request.app.state.metrics
     counts = dict(
         _query(

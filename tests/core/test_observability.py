@@ -8,6 +8,7 @@ from pathlib import Path
 import httpx
 from alembic import command
 from fastapi import FastAPI
+from pydantic import SecretStr
 
 from app.core.config import Settings
 from app.core.migrate import alembic_config
@@ -106,3 +107,22 @@ async def test_logs_are_json_with_the_request_id(settings: Settings, world: Worl
     assert logged[0]["level"] == "ERROR"
     assert {"time", "level", "logger", "message"} <= set(logged[0])
     assert world.delegate.token not in stream.getvalue()
+
+
+async def test_metrics_ask_for_the_scrapers_token_when_one_is_set(
+    settings: Settings, world: World
+) -> None:
+    scraper = "scraper-" + "k" * 40
+    app = create_app(settings.model_copy(update={"metrics_token": SecretStr(scraper)}))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        assert (await client.get("/metrics")).status_code == 401
+        for wrong in (world.admin.token, scraper[:-1], scraper + "k", ""):
+            answer = await client.get("/metrics", headers={"Authorization": f"Bearer {wrong}"})
+            assert answer.status_code == 401
+            assert answer.headers["content-type"] == "application/problem+json"
+        opened = await client.get("/metrics", headers={"Authorization": f"Bearer {scraper}"})
+        assert opened.status_code == 200
+        assert "bientraitance_open_situations" in opened.text
+        # The probes stay open: an orchestrator has no token.
+        assert (await client.get("/healthz")).status_code == 200

@@ -5,11 +5,9 @@ import hashlib
 import hmac
 import json
 import sqlite3
-import threading
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
@@ -22,33 +20,10 @@ from app.webhooks.delivery import MAX_ATTEMPTS, Round, deliver_due
 from app.webhooks.models import WebhookDelivery, WebhookSubscription
 from tests.conftest import Database
 from tests.factories import World, situation_body
-from tests.helpers import assert_problem
+from tests.helpers import Receiver, assert_problem
 
 HOOKS = "/api/v1/webhooks"
 CREATED = "situation.created"
-
-
-class Receiver:
-    """An intranet's endpoint on loopback: records what it gets, answers what it is told."""
-
-    def __init__(self) -> None:
-        self.received: list[tuple[dict[str, str], bytes]] = []
-        self.answers: list[int] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.received.append((dict(self.headers.items()), body))
-                self.send_response(receiver.answers.pop(0) if receiver.answers else 200)
-                self.end_headers()
-
-            def log_message(self, *_: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
 @pytest.fixture

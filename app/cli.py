@@ -329,8 +329,7 @@ def export_situations(
 ) -> None:
     """The situations within the account's reach as CSV (no narrative); the export is
     audited."""
-    import csv
-
+    from app.core.cells import FormulaSafeWriter
     from app.situations import spreadsheets
 
     settings = get_settings()
@@ -339,7 +338,7 @@ def export_situations(
         principal = _principal(session, as_)
         stream = output.open("w", newline="", encoding="utf-8") if output else sys.stdout
         try:
-            writer = csv.writer(stream)
+            writer = FormulaSafeWriter(stream)
             for row in spreadsheets.export_rows(session=session, principal=principal):
                 writer.writerow(row)
         finally:

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit_service
+from app.core.cells import as_written
 from app.core.errors import AppError, ValidationFailed
 from app.core.principal import Principal
 from app.organisations.models import Organisation, Site
@@ -156,7 +157,7 @@ def _xlsx_lines(path: Path) -> Iterator[list[Any]]:
 
 
 def _text(value: Any) -> str:
-    return value.strip() if isinstance(value, str) else str(value)
+    return as_written(value.strip()) if isinstance(value, str) else str(value)
 
 
 def _date(value: Any) -> Any:

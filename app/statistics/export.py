@@ -1,8 +1,8 @@
 """The annual statistics as CSV, one figure a row, for spreadsheets."""
 
-import csv
 import io
 
+from app.core.cells import FormulaSafeWriter
 from app.statistics import schemas
 
 SUPPRESSED = "<{threshold}"
@@ -16,7 +16,7 @@ def _cell(value: int | float | None, hidden: bool, threshold: int | None) -> str
 
 def to_csv(stats: schemas.AnnualStatistics) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = FormulaSafeWriter(out, lineterminator="\r\n")
     year, before = stats.year, stats.comparison.year
     writer.writerow(
         [

@@ -11,12 +11,13 @@ from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
-from sqlalchemy import select
+from sqlalchemy import select, update
 from typer.testing import CliRunner, Result
 
 from app.audit.models import AuditEntry
 from app.cli import app as cli
 from app.core.config import get_settings
+from app.organisations.models import Site
 from app.situations.models import AuthorityReport, Closure, Situation
 from tests.conftest import TEST_ENCRYPTION_KEYS, Database
 from tests.factories import World
@@ -173,3 +174,23 @@ def test_from_a_fresh_process(
     assert result.returncode == 0, result.stderr[-2000:]
     assert "3 situations imported" in result.stdout
     assert db.count(Situation) == 3
+
+
+def test_an_exported_name_never_runs_as_a_formula(
+    cli_env: None, world: World, db: Database, tmp_path: Path
+) -> None:
+    assert _import(_csv(tmp_path / "2026.csv", GOOD), world).exit_code == 0
+    hostile = "=cmd|' /C calc'!A0"
+    db.execute(update(Site).where(Site.id == world.site_a).values(name=hostile))
+    db.execute(
+        update(Situation).where(Situation.reference == "2026-0001").values(site_id=world.site_a)
+    )
+    output = tmp_path / "export.csv"
+    result = runner.invoke(
+        cli,
+        ["export", "situations", "--as", world.coordinator_a.username, "--output", str(output)],
+    )
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(output.read_text())))
+    assert rows[0]["site"] == f"'{hostile}"
+    assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row.values())

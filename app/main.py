@@ -22,6 +22,7 @@ from app.core.observability import router as observability_router
 from app.core.openapi import document_common_problems
 from app.situations.enums import Severity
 from app.webhooks.delivery import deliver_webhooks_forever
+from app.webhooks.destinations import Allowed
 
 DESCRIPTION = """
 The case register of the bientraitance delegates: situations of suspected maltreatment or
@@ -51,7 +52,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         deliverer = None
         if settings.webhooks_in_process:
             deliverer = asyncio.create_task(
-                deliver_webhooks_forever(app.state.sessionmaker, settings.webhook_poll_seconds)
+                deliver_webhooks_forever(
+                    app.state.sessionmaker,
+                    settings.webhook_poll_seconds,
+                    Allowed.parse(settings.webhook_allowed_destinations),
+                )
             )
         yield
         if deliverer is not None:

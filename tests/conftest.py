@@ -23,6 +23,7 @@ from tests.factories import World, build_world
 
 TEST_SECRET_KEY = "test-secret-key-" + "x" * 32
 TEST_ENCRYPTION_KEYS = "test1:" + "A" * 43
+LOOPBACK = ["127.0.0.0/8", "::1/128"]
 # Commands run in-process or as processes sign with it, instead of making a development key
 # in the working folder.
 os.environ.setdefault("BIENTRAITANCE_SECRET_KEY", TEST_SECRET_KEY)
@@ -73,6 +74,8 @@ def settings(database_url: str) -> Settings:
         database_url=database_url,
         secret_key=TEST_SECRET_KEY,
         encryption_keys=TEST_ENCRYPTION_KEYS,
+        # The tests' webhook receivers listen on loopback: allowed here, and only here.
+        webhook_allowed_destinations=LOOPBACK,
         _env_file=None,
     )
 

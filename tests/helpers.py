@@ -1,6 +1,7 @@
 """Small assertions shared by the tests."""
 
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -32,13 +33,20 @@ class Receiver:
     def __init__(self) -> None:
         self.received: list[tuple[dict[str, str], bytes]] = []
         self.answers: list[int] = []
+        # Run while a request is being answered; and a Location for redirects.
+        self.meanwhile: Callable[[], None] | None = None
+        self.location: str | None = None
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 receiver.received.append((dict(self.headers.items()), body))
+                if receiver.meanwhile is not None:
+                    receiver.meanwhile()
                 self.send_response(receiver.answers.pop(0) if receiver.answers else 200)
+                if receiver.location is not None:
+                    self.send_header("Location", receiver.location)
                 self.end_headers()
 
             def log_message(self, *_: Any) -> None:

@@ -184,6 +184,10 @@ async def _delete_webhook(ctx: Ctx, target: str) -> Call:
     return Call("DELETE", f"/api/v1/webhooks/{await _webhook(ctx, target)}")
 
 
+async def _stop_webhook(ctx: Ctx, target: str) -> Call:
+    return Call("PATCH", f"/api/v1/webhooks/{await _webhook(ctx, target)}", json={"active": False})
+
+
 async def _webhook_deliveries(ctx: Ctx, target: str) -> Call:
     return Call("GET", f"/api/v1/webhooks/{await _webhook(ctx, target)}/deliveries")
 
@@ -324,13 +328,16 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         ORGANISATION_BOUND, _call("POST", "/api/v1/webhooks", json=HOOK), 201
     ),
     ("GET", "/api/v1/webhooks"): Operation(
-        ORGANISATION_BOUND, _call("GET", "/api/v1/webhooks"), listing=True
+        ORGANISATION_BOUND | {"admin"}, _call("GET", "/api/v1/webhooks"), listing=True
+    ),
+    ("PATCH", "/api/v1/webhooks/{subscription_id}"): Operation(
+        ORGANISATION_BOUND | {"admin"}, _stop_webhook, scoped=True
     ),
     ("DELETE", "/api/v1/webhooks/{subscription_id}"): Operation(
         ORGANISATION_BOUND, _delete_webhook, 204, scoped=True
     ),
     ("GET", "/api/v1/webhooks/{subscription_id}/deliveries"): Operation(
-        ORGANISATION_BOUND, _webhook_deliveries, scoped=True
+        ORGANISATION_BOUND | {"admin"}, _webhook_deliveries, scoped=True
     ),
     ("GET", "/api/v1/audit-entries"): Operation(
         frozenset({"admin", "delegate"}), _call("GET", "/api/v1/audit-entries")

@@ -44,7 +44,7 @@ async def _lists(client: httpx.AsyncClient, world: World) -> dict[str, tuple[str
     situation_id = created.json()["id"]
     subscribed = await client.post(
         "/api/v1/webhooks",
-        json={"url": "https://intranet.example.org/hook", "events": ["situation.created"]},
+        json={"url": "http://127.0.0.1:9/hook", "events": ["situation.created"]},
         headers=world.coordinator_a.headers,
     )
     assert subscribed.status_code == 201, subscribed.text

@@ -65,6 +65,10 @@ class Settings(BaseSettings):
     # (set webhooks_in_process to false to leave it to `bientraitance webhooks deliver`).
     webhooks_in_process: bool = True
     webhook_poll_seconds: float = Field(default=5.0, gt=0)
+    # Webhooks go to public addresses only; these host names and networks besides, e.g.
+    # '["intranet.mre.local", "10.20.0.0/16"]' for an intranet inside the network.
+    webhook_allowed_destinations: list[str] = Field(default_factory=list)
+    webhook_max_per_organisation: int = Field(default=10, ge=1)
     # Years a closed situation keeps its narratives and identifying details after its closure.
     retention_years: int = Field(default=10, ge=1, le=100)
     # When set, GET /metrics asks for it (Authorization: Bearer <token>); the scraper's own.

@@ -27,6 +27,12 @@ class SubscriptionCreate(BaseModel):
     events: list[WebhookEvent] = Field(min_length=1, max_length=len(WebhookEvent))
 
 
+class SubscriptionChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    active: bool = Field(description="false: no event is sent; the pending ones wait.")
+
+
 class SubscriptionRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -58,8 +64,10 @@ class DeliveryRead(BaseModel):
     status: DeliveryStatus
     attempts: int
     next_attempt_at: datetime
-    last_status_code: int | None
-    last_error: str | None
+    last_status_code: int | None = Field(description="The receiver's HTTP status, if it answered.")
+    last_error: str | None = Field(
+        description='Why the last attempt failed: "answered <status>" or "unreachable".'
+    )
     created_at: datetime
     delivered_at: datetime | None
 

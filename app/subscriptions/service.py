@@ -3,26 +3,47 @@
 
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit_service
-from app.core.errors import NotFound
+from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.pagination import page_by_id
-from app.core.principal import Principal
+from app.core.principal import Principal, Role
+from app.organisations.models import Organisation
 from app.situations.scoping import organisation_to_subscribe_for
 from app.subscriptions.schemas import SubscriptionCreate
+from app.webhooks import destinations
 from app.webhooks.models import WebhookDelivery, WebhookSubscription
 
 SECRET_BYTES = 32
 
 
 def create(
-    *, session: Session, principal: Principal, data: SubscriptionCreate
+    *,
+    session: Session,
+    principal: Principal,
+    data: SubscriptionCreate,
+    allowed: destinations.Allowed,
+    at_most: int,
 ) -> tuple[WebhookSubscription, str]:
+    """A new subscription of the caller's organisation, to a destination it may reach, within
+    the number an organisation may hold."""
+    organisation_id = organisation_to_subscribe_for(principal)
+    try:
+        destinations.check(str(data.url), allowed)
+    except destinations.Refused as refused:
+        raise ValidationFailed.on("url", str(refused)) from None
+    held = session.scalar(
+        select(func.count())
+        .select_from(WebhookSubscription)
+        .where(WebhookSubscription.organisation_id == organisation_id)
+    )
+    if held is not None and held >= at_most:
+        raise Conflict(f"An organisation holds at most {at_most} webhooks: remove one first.")
     secret = secrets.token_urlsafe(SECRET_BYTES)
     subscription = WebhookSubscription(
-        organisation_id=organisation_to_subscribe_for(principal),
+        organisation_id=organisation_id,
         url=str(data.url),
         events=sorted({event.value for event in data.events}),
         secret=secret,
@@ -42,27 +63,52 @@ def create(
     return subscription, secret
 
 
-def list_(*, session: Session, principal: Principal) -> list[WebhookSubscription]:
-    return list(
-        session.scalars(
-            select(WebhookSubscription)
-            .where(WebhookSubscription.organisation_id == organisation_to_subscribe_for(principal))
-            .order_by(WebhookSubscription.id)
+def _within_reach(principal: Principal | None) -> ColumnElement[bool]:
+    """Administrators (and the command) reach every organisation's webhooks; an intranet or a
+    coordinator its own organisation's."""
+    if principal is None or principal.role is Role.ADMIN:
+        return true()
+    return WebhookSubscription.organisation_id == organisation_to_subscribe_for(principal)
+
+
+def list_(
+    *, session: Session, principal: Principal | None, organisation: str | None = None
+) -> list[WebhookSubscription]:
+    statement = select(WebhookSubscription).where(_within_reach(principal))
+    if organisation is not None:
+        statement = statement.join(Organisation).where(
+            Organisation.code == organisation.strip().upper()
         )
-    )
+    return list(session.scalars(statement.order_by(WebhookSubscription.id)))
 
 
 def get_or_404(
-    *, session: Session, principal: Principal, subscription_id: int
+    *, session: Session, principal: Principal | None, subscription_id: int
 ) -> WebhookSubscription:
     subscription = session.scalar(
         select(WebhookSubscription).where(
-            WebhookSubscription.id == subscription_id,
-            WebhookSubscription.organisation_id == organisation_to_subscribe_for(principal),
+            WebhookSubscription.id == subscription_id, _within_reach(principal)
         )
     )
     if subscription is None:
         raise NotFound("No webhook has this id.")
+    return subscription
+
+
+def set_active(
+    *, session: Session, principal: Principal | None, subscription_id: int, active: bool
+) -> WebhookSubscription:
+    """Stop a webhook (its pending events wait, unsent) or start it again."""
+    subscription = get_or_404(session=session, principal=principal, subscription_id=subscription_id)
+    if subscription.active != active:
+        subscription.active = active
+        audit_service.record(
+            session=session,
+            principal=principal,
+            action="webhook.enable" if active else "webhook.disable",
+            object_type="webhook",
+            object_id=subscription_id,
+        )
     return subscription
 
 

@@ -9,7 +9,9 @@ from typing import Any, Protocol
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from app.auth.models import Account
 from app.core.db import table, utcnow
+from app.organisations.models import Organisation
 from app.webhooks.enums import WebhookEvent
 from app.webhooks.models import WebhookDelivery, WebhookSubscription
 
@@ -73,9 +75,21 @@ def enqueue(
     )
 
 
-# Built once: every change of a situation runs it.
-_subscriptions = table(WebhookSubscription)
-_ACTIVE_SUBSCRIPTIONS = select(_subscriptions.c.id, _subscriptions.c.events).where(
-    _subscriptions.c.organisation_id == bindparam("organisation_id"),
-    _subscriptions.c.active.is_(True),
+# Built once: every change of a situation runs it. A subscription ends with the trust that
+# made it: its creator's account and its organisation active (as `delivery` checks again).
+_subscriptions, _accounts, _organisations = (
+    table(WebhookSubscription),
+    table(Account),
+    table(Organisation),
+)
+_ACTIVE_SUBSCRIPTIONS = (
+    select(_subscriptions.c.id, _subscriptions.c.events)
+    .join(_accounts, _accounts.c.id == _subscriptions.c.created_by_id)
+    .join(_organisations, _organisations.c.id == _subscriptions.c.organisation_id)
+    .where(
+        _subscriptions.c.organisation_id == bindparam("organisation_id"),
+        _subscriptions.c.active.is_(True),
+        _accounts.c.active.is_(True),
+        _organisations.c.active.is_(True),
+    )
 )

@@ -49,6 +49,7 @@ def test_the_served_log_holds_no_token_and_no_webhook_url(
         "BIENTRAITANCE_ENCRYPTION_KEYS": TEST_ENCRYPTION_KEYS,
         "BIENTRAITANCE_WEBHOOK_POLL_SECONDS": "0.2",
         "BIENTRAITANCE_LOG_LEVEL": "INFO",
+        "BIENTRAITANCE_WEBHOOK_ALLOWED_DESTINATIONS": '["127.0.0.1"]',
     }
     _bientraitance(env, "migrate")
     _bientraitance(env, "organisations", "create", "--code", "MRE", "--name", "Maison")

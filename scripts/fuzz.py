@@ -5,7 +5,9 @@ It builds a database with two organisations, a few situations and one account fo
 starts the real server, and runs `st run` once per role (and once without a token) with the
 checks `not_a_server_error`, `response_schema_conformance`, `status_code_conformance` and
 `content_type_conformance`. It prints, per role, the test cases sent and the failures found,
-and exits 1 on any failure.
+and exits 1 on any failure. `POST /api/v1/webhooks` is left out: the service resolves the
+host name of a subscription's URL, and generated names would be looked up by the system's
+resolver, off loopback (tests/webhooks/test_destinations.py attacks that operation).
 
     .venv/bin/python scripts/fuzz.py --max-examples 25
     bash scripts/with_postgres.sh sh -c \\
@@ -136,6 +138,9 @@ def run_role(
         "--report-har-path",
         str(reports / f"{role}.har"),
         "--no-color",
+        # Its URL's host name is resolved by the service (see the docstring).
+        "--exclude-name",
+        "POST /api/v1/webhooks",
     ]
     if bearer is not None:
         arguments += ["--header", f"Authorization: Bearer {bearer}"]

@@ -49,19 +49,31 @@ async def closed_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
 
 
 class Names:
-    """A resolver for names under `.test`: each resolves to the address it is told, the
-    others as the system resolves them."""
+    """The resolver, in the tests' hands: a name resolves to the address it is told, or to
+    nothing; addresses and `localhost` resolve as the system resolves them. No query leaves
+    the machine."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.addresses: dict[str, str] = {}
+        self.addresses: dict[str, str] = {"localhost": "127.0.0.1"}
         system = socket.getaddrinfo
 
         def getaddrinfo(host: str, port: Any, *args: Any, **kwargs: Any) -> Any:
             if host in self.addresses:
                 return system(self.addresses[host], port, *args, **kwargs)
+            if not _address(host):
+                raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
             return system(host, port, *args, **kwargs)
 
         monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+
+def _address(host: str) -> bool:
+    """An address in any form the system reads without asking a resolver (2130706433, 0x7f.1)."""
+    try:
+        socket.inet_aton(host)
+    except OSError:
+        return ":" in host  # an IPv6 address
+    return True
 
 
 @pytest.fixture

@@ -138,6 +138,29 @@ def create_user(
             _fail(error)
 
 
+@users.command("unlock")
+def unlock_user(
+    email: Annotated[str, typer.Option(help="Login e-mail (or a machine client's id).")],
+) -> None:
+    """Clear an account's failed logins, from every address: its owner may log in at once."""
+    with _sessions(get_settings().database_url) as factory:
+        try:
+            with transaction(factory) as session:
+                account = auth_service.find(session=session, kind=AccountKind.PERSON, name=email)
+                account = account or auth_service.find(
+                    session=session, kind=AccountKind.CLIENT, name=email
+                )
+                if account is None:
+                    typer.secho(f"error: no account is named {email}", fg="red", err=True)
+                    raise typer.Exit(code=1)
+                cleared = auth_service.unlock(
+                    session=session, principal=None, account_id=account.id
+                )
+        except AppError as error:
+            _fail(error)
+    typer.echo(f"{email}: failed logins cleared ({cleared} counts)")
+
+
 @clients.command("create")
 def create_client(
     name: Annotated[str, typer.Option(help="What the client is, e.g. 'MRE intranet'.")],

@@ -130,6 +130,10 @@ async def _rotate_secret(ctx: Ctx, target: str) -> Call:
     return Call("POST", f"/api/v1/accounts/{ctx.client_account}/secret")
 
 
+async def _unlock(ctx: Ctx, target: str) -> Call:
+    return Call("POST", f"/api/v1/accounts/{ctx.world.coordinator_b.account_id}/unlock")
+
+
 async def _token(ctx: Ctx, target: str) -> Call:
     form = {"grant_type": "password", "username": ctx.world.delegate.username, "password": PASSWORD}
     return Call("POST", "/api/v1/auth/token", data=form)
@@ -338,6 +342,11 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ),
     ("GET", "/api/v1/webhooks/{subscription_id}/deliveries"): Operation(
         ORGANISATION_BOUND | {"admin"}, _webhook_deliveries, scoped=True
+    ),
+    ("POST", "/api/v1/accounts/{account_id}/unlock"): Operation(
+        frozenset({"admin"}),
+        _unlock,
+        204,
     ),
     ("GET", "/api/v1/audit-entries"): Operation(
         frozenset({"admin", "delegate"}), _call("GET", "/api/v1/audit-entries")

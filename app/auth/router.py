@@ -57,8 +57,8 @@ def issue_token(
     client_secret: Annotated[str | None, Form(max_length=256)] = None,
     basic: Annotated[HTTPBasicCredentials | None, Depends(_basic)] = None,
 ) -> TokenResponse:
-    """After too many failed logins for a name or from an address, answers 429 with
-    Retry-After until the lockout ends."""
+    """After too many failed logins (a name from one address, a name from anywhere, an
+    address), answers 429 with Retry-After: how long to wait."""
     response.headers["Cache-Control"] = "no-store"
     if grant_type == "password":
         if not username or password is None:
@@ -185,6 +185,17 @@ def update_account(
     )
     response.headers["ETag"] = etag(account.version)
     return _read(account)
+
+
+@accounts_router.post(
+    "/{account_id}/unlock",
+    status_code=204,
+    responses=PROBLEMS,
+    summary="Clear an account's failed logins (admin): its owner may log in at once",
+)
+def unlock_account(account_id: AccountId, session: SessionDep, principal: Admin) -> Response:
+    service.unlock(session=session, principal=principal, account_id=account_id)
+    return Response(status_code=204)
 
 
 @accounts_router.post(

@@ -169,7 +169,7 @@ def token_for(
     if account is None or not valid or not account.active:
         throttle.record_failure(session=session, settings=settings, name=name, address=address)
         raise refused()  # which keeps the count (see AppError.keeps_changes)
-    throttle.clear(session=session, name=name)
+    throttle.clear(session=session, name=name, address=address)
     return _issue(session=session, settings=settings, account=account)
 
 
@@ -321,6 +321,21 @@ def update(
         detail={"fields": changed, "active": account.active},
     )
     return account
+
+
+def unlock(*, session: Session, principal: Principal | None, account_id: int) -> int:
+    """Clear the account's failed logins, from every address: its owner may try at once."""
+    account = get_or_404(session=session, account_id=account_id)
+    cleared = throttle.unlock(session=session, name=account.username)
+    audit_service.record(
+        session=session,
+        principal=principal,
+        action="account.unlock",
+        object_type="account",
+        object_id=account.id,
+        detail={"cleared": cleared},
+    )
+    return cleared
 
 
 def rotate_client_secret(

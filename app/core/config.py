@@ -48,12 +48,16 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     idempotency_ttl_hours: int = Field(default=24, ge=1)
     log_level: str = "INFO"
-    # Failed logins: an account name is locked after `login_max_failures` within the window,
-    # an address after `login_address_max_failures`, for `login_lockout_seconds`.
+    # Failed logins (app/auth/throttle.py), counted within `login_window_seconds`: a name from
+    # one address is locked after `login_max_failures` for `login_lockout_seconds`; a name from
+    # anywhere, or an address whatever the names, is slowed down (never locked) beyond its limit,
+    # at most `login_slowdown_max_seconds` between tries.
     login_max_failures: int = Field(default=5, ge=1)
+    login_name_max_failures: int = Field(default=20, ge=1)
     login_address_max_failures: int = Field(default=50, ge=1)
     login_window_seconds: int = Field(default=900, ge=1)
     login_lockout_seconds: int = Field(default=900, ge=1)
+    login_slowdown_max_seconds: int = Field(default=60, ge=1)
     # Web origins allowed to call the API from a browser; none unless configured, e.g.
     # BIENTRAITANCE_CORS_ORIGINS='["https://intranet.example.org"]'.
     cors_origins: list[str] = Field(default_factory=list)

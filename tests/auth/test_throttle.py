@@ -1,5 +1,7 @@
-"""Brute force on the token endpoint: failed logins are counted in the database and lock the
-name, or the address, with 429 and Retry-After."""
+"""Brute force on the token endpoint, and nobody locking someone else out: failed logins are
+counted in the database; a name is locked for the address that guessed it only, and a name from
+anywhere or an address is slowed down, never locked; 429 says when to retry; an administrator
+unlocks."""
 
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
@@ -9,12 +11,14 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import select, update
+from typer.testing import CliRunner
 
 from app.auth.models import LoginThrottle
-from app.core.config import Settings
+from app.cli import app as cli
+from app.core.config import Settings, get_settings
 from app.core.db import utcnow
 from app.main import create_app
-from tests.conftest import Database
+from tests.conftest import TEST_ENCRYPTION_KEYS, Database
 from tests.factories import PASSWORD, World
 from tests.helpers import assert_problem
 
@@ -24,7 +28,13 @@ TOKEN_URL = "/api/v1/auth/token"
 @pytest.fixture
 def limits(app: FastAPI, settings: Settings) -> Iterator[Settings]:
     """Small limits for these tests, on the running app."""
-    small = settings.model_copy(update={"login_max_failures": 3, "login_address_max_failures": 100})
+    small = settings.model_copy(
+        update={
+            "login_max_failures": 3,
+            "login_name_max_failures": 6,
+            "login_address_max_failures": 100,
+        }
+    )
     app.state.settings = small
     yield small
     app.state.settings = settings
@@ -81,14 +91,90 @@ async def test_success_clears_the_count(
         assert response.status_code == 200, response.text
 
 
-async def test_address_is_locked_across_names(
-    client: httpx.AsyncClient, world: World, app: FastAPI, limits: Settings
+def _from(app: FastAPI, address: str) -> httpx.AsyncClient:
+    """A client seen by the service as coming from `address`."""
+    transport = httpx.ASGITransport(app=app, client=(address, 40000))
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
+
+
+async def test_a_guesser_locks_the_name_for_its_own_address_only(
+    app: FastAPI, world: World, limits: Settings
+) -> None:
+    async with _from(app, "203.0.113.5") as attacker, _from(app, "198.51.100.7") as owner:
+        for _ in range(limits.login_max_failures):
+            assert_problem(await _login(attacker, world.delegate.username, "wrong"), 400)
+        locked = await _login(attacker, world.delegate.username, PASSWORD)
+        problem = assert_problem(locked, 429)
+        assert int(locked.headers["Retry-After"]) > limits.login_slowdown_max_seconds
+        assert "try again in 15 minutes" in problem["detail"]
+        # The owner, from elsewhere, logs in.
+        assert (await _login(owner, world.delegate.username, PASSWORD)).status_code == 200
+
+
+async def test_guessing_from_many_addresses_slows_the_name_down_without_locking_it(
+    app: FastAPI, world: World, limits: Settings, db: Database
+) -> None:
+    name = world.delegate.username
+    waits = []
+    for n in range(limits.login_name_max_failures + 3):
+        async with _from(app, f"203.0.113.{n + 1}") as guesser:
+            assert_problem(await _login(guesser, name, "wrong"), 400)
+        if n >= limits.login_name_max_failures:
+            async with _from(app, "198.51.100.7") as owner:
+                delayed = await _login(owner, name, PASSWORD)
+            assert_problem(delayed, 429)
+            waits.append(int(delayed.headers["Retry-After"]))
+            # The wait passes.
+            db.execute(update(LoginThrottle).values(locked_until=utcnow() - timedelta(seconds=1)))
+    # Delayed by seconds, twice as long each time, never by the lockout.
+    assert waits == [2, 4, 8]
+    assert max(waits) <= limits.login_slowdown_max_seconds < limits.login_lockout_seconds
+    async with _from(app, "198.51.100.7") as owner:
+        assert (await _login(owner, name, PASSWORD)).status_code == 200
+
+
+async def test_spraying_from_one_address_slows_it_down_without_locking_out_its_people(
+    app: FastAPI, world: World, limits: Settings, db: Database
 ) -> None:
     app.state.settings = limits.model_copy(update={"login_address_max_failures": 5})
-    for n in range(5):
-        assert_problem(await _login(client, f"guess{n}@example.org", "wrong"), 400)
-    response = await _login(client, world.coordinator_a.username, PASSWORD)
-    assert_problem(response, 429)
+    async with _from(app, "192.0.2.10") as shared:
+        for n in range(6):
+            await _login(shared, f"guess{n}@example.org", "wrong")
+        slowed = await _login(shared, world.coordinator_a.username, PASSWORD)
+        assert_problem(slowed, 429)
+        assert int(slowed.headers["Retry-After"]) <= limits.login_slowdown_max_seconds
+        db.execute(update(LoginThrottle).values(locked_until=utcnow() - timedelta(seconds=1)))
+        assert (await _login(shared, world.coordinator_a.username, PASSWORD)).status_code == 200
+
+
+async def test_an_administrator_unlocks_an_account(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    world: World,
+    limits: Settings,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async with _from(app, "203.0.113.5") as attacker:
+        for _ in range(limits.login_max_failures):
+            await _login(attacker, world.delegate.username, "wrong")
+        assert_problem(await _login(attacker, world.delegate.username, PASSWORD), 429)
+        url = f"/api/v1/accounts/{world.delegate.account_id}/unlock"
+        assert_problem(await client.post(url, headers=world.coordinator_a.headers), 403)
+        assert (await client.post(url, headers=world.admin.headers)).status_code == 204
+        assert (await _login(attacker, world.delegate.username, PASSWORD)).status_code == 200
+        # And with the command.
+        for _ in range(limits.login_max_failures):
+            await _login(attacker, world.delegate.username, "wrong")
+        monkeypatch.setenv("BIENTRAITANCE_DATABASE_URL", database_url)
+        monkeypatch.setenv("BIENTRAITANCE_ENCRYPTION_KEYS", TEST_ENCRYPTION_KEYS)
+        get_settings.cache_clear()
+        try:
+            done = CliRunner().invoke(cli, ["users", "unlock", "--email", world.delegate.username])
+        finally:
+            get_settings.cache_clear()
+        assert done.exit_code == 0, done.output
+        assert (await _login(attacker, world.delegate.username, PASSWORD)).status_code == 200
 
 
 async def test_client_credentials_are_throttled(

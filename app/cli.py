@@ -6,7 +6,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TextIO
 
 import typer
 from pydantic import ValidationError
@@ -359,7 +359,7 @@ def export_situations(
     crypto.install(crypto.load_keyring(settings))
     with _sessions(settings.database_url) as factory, transaction(factory) as session:
         principal = _principal(session, as_)
-        stream = output.open("w", newline="", encoding="utf-8") if output else sys.stdout
+        stream = _private_text_file(output) if output else sys.stdout
         try:
             writer = FormulaSafeWriter(stream)
             for row in spreadsheets.export_rows(session=session, principal=principal):
@@ -367,6 +367,13 @@ def export_situations(
         finally:
             if output:
                 stream.close()
+
+
+def _private_text_file(path: Path) -> TextIO:
+    """A file for its owner's eyes only, as every file the service writes."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)  # were it there before, looser
+    return os.fdopen(descriptor, "w", newline="", encoding="utf-8")
 
 
 @webhooks.command("deliver")

@@ -12,6 +12,7 @@ from fastapi_offline import FastAPIOffline
 from app.api import OPENAPI_TAGS, include_api
 from app.auth.service import authenticate_token
 from app.core import crypto
+from app.core.backup import hold_while_serving
 from app.core.config import Settings, get_settings
 from app.core.db import DatabaseTurns, make_engine, make_sessionmaker
 from app.core.errors import install_error_handlers
@@ -49,6 +50,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        serving = contextlib.ExitStack()
+        # While it serves, no restore replaces the database under it.
+        serving.enter_context(hold_while_serving(settings.database_url))
         deliverer = None
         if settings.webhooks_in_process:
             deliverer = asyncio.create_task(
@@ -64,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             with contextlib.suppress(asyncio.CancelledError):
                 await deliverer
         engine.dispose()
+        serving.close()
 
     app: FastAPI = FastAPIOffline(
         title="Bientraitance case register",

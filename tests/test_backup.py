@@ -1,6 +1,8 @@
 """`bientraitance backup` and `restore` on SQLite: a restored database is the one backed up,
 readable with its keys, its audit chain intact."""
 
+import sqlite3
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +16,7 @@ from app.core.backup import BackupError, sqlite_path
 from app.core.config import Settings, get_settings
 from app.core.db import make_engine, make_sessionmaker
 from app.main import create_app
+from scripts import live
 from tests.conftest import TEST_ENCRYPTION_KEYS
 from tests.factories import situation_body
 
@@ -99,3 +102,70 @@ def test_refusals(own_database: str, tmp_path: Path) -> None:
     assert "not a database of this service" in result.output
     with pytest.raises(BackupError, match="pg_dump"):
         sqlite_path("postgresql+psycopg://u:p@127.0.0.1/db")
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_every_file_the_service_writes_is_readable_by_its_owner_only(
+    own_database: str, tmp_path: Path
+) -> None:
+    live = sqlite_path(own_database)
+    written = [live, *(p for p in (Path(f"{live}-wal"), Path(f"{live}-shm")) if p.exists())]
+    assert {_mode(p) for p in written} == {0o600}, [(p.name, oct(_mode(p))) for p in written]
+    copy = tmp_path / "copy.db"
+    assert runner.invoke(cli, ["backup", str(copy)]).exit_code == 0
+    assert _mode(copy) == 0o600
+    export = tmp_path / "export.csv"
+    exported = runner.invoke(
+        cli, ["export", "situations", "--as", "d@example.org", "--output", str(export)]
+    )
+    assert exported.exit_code == 0, exported.output
+    assert _mode(export) == 0o600
+    # A database left readable by others by an earlier version is closed again at start.
+    live.chmod(0o644)
+    make_engine(own_database).dispose()
+    assert _mode(live) == 0o600
+
+
+def test_a_restore_reads_the_very_file_it_checked(own_database: str, tmp_path: Path) -> None:
+    good = tmp_path / "good.db"
+    assert runner.invoke(cli, ["backup", str(good)]).exit_code == 0
+    # A name that a URI would cut short: checking "good.db" and restoring this one, a sound
+    # database, but not one of this service.
+    tricky = tmp_path / "good.db#"
+    with sqlite3.connect(tricky) as other:
+        other.execute("CREATE TABLE planted (anything TEXT)")
+    result = runner.invoke(cli, ["restore", str(tricky), "--yes"])
+    assert result.exit_code == 1
+    assert "not a database of this service" in result.output
+    query = tmp_path / "good.db?mode=memory"
+    query.write_text("not a database")
+    assert runner.invoke(cli, ["restore", str(query), "--yes"]).exit_code == 1
+    link = tmp_path / "link.db"
+    link.symlink_to(good)
+    linked = runner.invoke(cli, ["restore", str(link), "--yes"])
+    assert linked.exit_code == 1
+    assert "symbolic link" in linked.output
+    assert runner.invoke(cli, ["restore", str(good), "--yes"]).exit_code == 0
+
+
+def test_no_restore_while_a_server_has_the_database_open(own_database: str, tmp_path: Path) -> None:
+    copy = tmp_path / "copy.db"
+    assert runner.invoke(cli, ["backup", str(copy)]).exit_code == 0
+    port = live.free_port()
+    server = live.start(
+        port,
+        {
+            "BIENTRAITANCE_DATABASE_URL": own_database,
+            "BIENTRAITANCE_ENCRYPTION_KEYS": TEST_ENCRYPTION_KEYS,
+        },
+    )
+    try:
+        refused = runner.invoke(cli, ["restore", str(copy), "--yes"])
+        assert refused.exit_code == 1
+        assert "a server has" in refused.output
+    finally:
+        live.stop(server)
+    assert runner.invoke(cli, ["restore", str(copy), "--yes"]).exit_code == 0

@@ -12,10 +12,11 @@ import anyio
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import DateTime, Dialect, Enum, MetaData, Table, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from app.core.backup import make_private, sqlite_path
 from app.core.errors import AppError
 
 # Connections per process to a server database (PostgreSQL).
@@ -112,6 +113,8 @@ _READ_ONLY = "bientraitance_read_only"
 
 def make_engine(database_url: str) -> Engine:
     if database_url.startswith("sqlite"):
+        if make_url(database_url).database not in (None, "", ":memory:"):
+            make_private(sqlite_path(database_url))
         engine = create_engine(database_url, connect_args={"check_same_thread": False})
         _configure_sqlite(engine)
         return engine

@@ -11,6 +11,7 @@ import contextlib
 import csv
 import io
 import unicodedata
+import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -142,18 +143,46 @@ def _csv_lines(path: Path) -> Iterator[list[str]]:
     yield from csv.reader(io.StringIO(text), dialect)
 
 
+# An XLSX file is a ZIP archive: what it holds once unpacked is bounded, so that a small file
+# cannot unfold into gigabytes (a year's register unpacks to a few megabytes).
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+
+
 def _xlsx_lines(path: Path) -> Iterator[list[Any]]:
     from openpyxl import load_workbook
 
+    _check_unpacked_size(path)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds
         raise SpreadsheetError(f"not a readable XLSX file ({type(exc).__name__})") from exc
     try:
-        for values in workbook.worksheets[0].iter_rows(values_only=True):
+        rows = workbook.worksheets[0].iter_rows(values_only=True)
+        while True:
+            try:
+                values = next(rows)
+            except StopIteration:
+                return
+            except Exception as exc:  # a sheet damaged further in: said, never a traceback
+                raise SpreadsheetError(
+                    f"not a readable XLSX file: its sheet is damaged ({type(exc).__name__})"
+                ) from exc
             yield list(values)
     finally:
         workbook.close()
+
+
+def _check_unpacked_size(path: Path) -> None:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise SpreadsheetError(f"not a readable XLSX file ({type(exc).__name__})") from exc
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise SpreadsheetError(
+            f"this XLSX file unpacks to {unpacked // 2**20} MB, more than a register's "
+            f"{MAX_UNPACKED_BYTES // 2**20} MB: save it again, or as CSV"
+        )
 
 
 def _text(value: Any) -> str:

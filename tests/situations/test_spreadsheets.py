@@ -5,9 +5,11 @@ import io
 import os
 import subprocess
 import sys
+import zipfile
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import Workbook
@@ -194,3 +196,53 @@ def test_an_exported_name_never_runs_as_a_formula(
     rows = list(csv.DictReader(io.StringIO(output.read_text())))
     assert rows[0]["site"] == f"'{hostile}"
     assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row.values())
+
+
+def _workbook(path: Path, rows: list[list[Any]]) -> Path:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(
+        ["organisation", "opened_on", "intake_typology", "severity", "summary", "requester_kind"]
+    )
+    for row in rows:
+        sheet.append(row)
+    workbook.save(path)
+    return path
+
+
+def test_a_damaged_xlsx_gets_a_clear_error_never_a_traceback(
+    cli_env: None, world: World, db: Database, tmp_path: Path
+) -> None:
+    good = _workbook(
+        tmp_path / "good.xlsx",
+        [["MRE", datetime(2026, 2, 3), "M4", "orange", "Depuis Excel.", "staff"]] * 50,
+    )
+    damaged = tmp_path / "damaged.xlsx"
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(damaged, "w") as target:
+        for member in source.infolist():
+            content = source.read(member)
+            if member.filename == "xl/worksheets/sheet1.xml":
+                content = content[: len(content) // 2] + b"<row r='x'><c><garbage"
+            target.writestr(member, content)
+    result = _import(damaged, world)
+    assert result.exit_code == 1
+    assert "not a readable XLSX file" in result.output
+    assert "Traceback" not in result.output
+    assert db.count(Situation) == 0
+
+
+def test_an_xlsx_that_unfolds_beyond_a_register_is_refused(
+    cli_env: None, world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.situations import spreadsheets
+
+    bomb = _workbook(
+        tmp_path / "bomb.xlsx",
+        [["MRE", datetime(2026, 2, 3), "M4", "orange", "a" * 30_000, "staff"]] * 20,
+    )
+    assert bomb.stat().st_size < 40_000  # small on disk, six hundred kilobytes unpacked
+    monkeypatch.setattr(spreadsheets, "MAX_UNPACKED_BYTES", 300_000)
+    result = _import(bomb, world)
+    assert result.exit_code == 1
+    assert "unpacks to" in result.output

@@ -7,7 +7,7 @@ baseline, into figures compared with another year, with optional small-count sup
 
 from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -205,11 +205,6 @@ def _sums(counts: YearCounts, groups: list[TypologyGroup], whole_network: bool) 
         Sum(totals=total, cells=tuple(("severity_max", s) for s in SEVERITIES)),
         Sum(totals=total, cells=tuple(("report", s) for s in REPORT_STATUSES)),
         Sum(
-            totals=(("report", "reported"),),
-            cells=tuple(("authority", a) for a in counts.reports_by_authority),
-            at_least=True,
-        ),
-        Sum(
             totals=("requalified",),
             cells=tuple(("requalification", a, b) for a, b in (counts.requalifications or {})),
         ),
@@ -230,63 +225,6 @@ def _sums(counts: YearCounts, groups: list[TypologyGroup], whole_network: bool) 
             )
         )
     return sums
-
-
-def _in(scope: int | None, key: Key) -> Key:
-    """A table's cell in the system of every table: the scope, then the cell's own key."""
-    return (scope, *cast(tuple[Any, ...], key))
-
-
-def _published_together(
-    *, session: Session, year: int, threshold: int, groups: list[TypologyGroup]
-) -> dict[int | None, "Published"]:
-    """What to hide in each table of a year that a reader may ask for: the network's and every
-    organisation's, as one system. A reader can subtract the organisations' tables from the
-    network's, or the authorities shown from the reports: suppressed one table at a time,
-    hidden counts would come back. Here every table's cells, each table's own sums, each count
-    of the network as the sum of the organisations' same count, and each organisation's line of
-    the network as its own total, are solved together."""
-    organisations = dict(session.execute(select(Organisation.id, Organisation.code)).all())
-    tables: dict[int | None, YearCounts] = {
-        scope: counts_from_records(session=session, year=year, organisation_id=scope)
-        for scope in (None, *organisations)
-    }
-    for scope, counts in tables.items():
-        if scope is not None:
-            # A line the network shows and an organisation's table left out would say "zero":
-            # each organisation's table shows the network's lines, hidden like any small count.
-            network = tables[None]
-            for pair in network.requalifications or {}:
-                counts.requalifications = counts.requalifications or {}
-                counts.requalifications.setdefault(pair, 0)
-            for authority in network.reports_by_authority:
-                counts.reports_by_authority.setdefault(authority, 0)
-    values: dict[Key, Count] = {}
-    sums: list[Sum] = []
-    for scope, counts in tables.items():
-        cells = _cells(counts)
-        values.update({_in(scope, key): value for key, value in cells.items()})
-        for check in _sums(counts, groups, whole_network=scope is None):
-            sums.append(
-                Sum(
-                    totals=tuple(_in(scope, k) for k in check.totals),
-                    cells=tuple(_in(scope, k) for k in check.cells),
-                    at_least=check.at_least,
-                )
-            )
-    by_code = {code: scope for scope, code in organisations.items()}
-    for key in _cells(tables[None]):
-        section = cast(tuple[str, ...], key)
-        if section[0] == "organisation":
-            parts: tuple[Key, ...] = ((by_code[section[1]], "situations"),)
-        else:
-            parts = tuple(_in(scope, key) for scope in organisations if _in(scope, key) in values)
-        sums.append(Sum(totals=(_in(None, key),), cells=parts))
-    hidden = [cast(tuple[Any, ...], key) for key in suppress(values, threshold, sums)]
-    return {
-        scope: Published(counts, {key[1:] for key in hidden if key[0] == scope})
-        for scope, counts in tables.items()
-    }
 
 
 # --- publication ----------------------------------------------------------------------------
@@ -372,23 +310,13 @@ def annual(
     groups = _groups(session)
     whole_network = organisation_id is None
 
-    def publish(counts: YearCounts, of_year: int) -> Published:
+    def publish(counts: YearCounts) -> Published:
         if suppress_below is None or suppress_below <= 1:
             return Published(counts, set())
-        if counts.source is not Source.BASELINE:
-            together = _published_together(
-                session=session, year=of_year, threshold=suppress_below, groups=groups
-            )
-            network = together[None].counts
-            if network.situations:
-                # An organisation without a situation that year is shown as hidden zeros, not
-                # as "unknown", which would say zero.
-                return together[organisation_id]
-        # A baseline publishes the network's figures only.
         sums = _sums(counts, groups, whole_network)
         return Published(counts, suppress(_cells(counts), suppress_below, sums))
 
-    now, before = publish(current, year), publish(earlier, comparison_year)
+    now, before = publish(current), publish(earlier)
     labels = {t.code: t.label(lang) for t in session.scalars(select(Typology))}
     authority_labels = {a.code: a.label(lang) for a in session.scalars(select(Authority))}
     organisation_names = dict(session.execute(select(Organisation.code, Organisation.name)).all())
@@ -397,7 +325,7 @@ def annual(
         return _figure(schemas.Figure, key, now, before)
 
     requalification_pairs = sorted(
-        _union(now.counts.requalifications or {}, before.counts.requalifications or {}),
+        _union(current.requalifications or {}, earlier.requalifications or {}),
         key=lambda pair: (TYPOLOGY_CODES.index(pair[0]), TYPOLOGY_CODES.index(pair[1])),
     )
     return schemas.AnnualStatistics(
@@ -471,9 +399,7 @@ def annual(
                 authority=code,
                 label=authority_labels.get(code, code),
             )
-            for code in sorted(
-                _union(now.counts.reports_by_authority, before.counts.reports_by_authority)
-            )
+            for code in sorted(_union(current.reports_by_authority, earlier.reports_by_authority))
         ],
     )
 

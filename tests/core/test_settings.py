@@ -72,6 +72,7 @@ def test_production_refuses_missing_key(no_key_given: Path) -> None:
         "abc123" * 8,
         "BientraitanceSecretKey2026BientraitanceSecretKey2026",
         "0123456789abcdefghijklmnopqrstuvwxyz",
+        "password" * 20,  # long, and nothing but a word
     ],
 )
 def test_production_refuses_a_key_that_can_be_guessed_without_repeating_it(key: str) -> None:
@@ -81,7 +82,9 @@ def test_production_refuses_a_key_that_can_be_guessed_without_repeating_it(key: 
     assert key[:12] not in repr(refused.value)
 
 
-@pytest.mark.parametrize("key", [secrets.token_urlsafe(48), secrets.token_hex(32)])
+@pytest.mark.parametrize(
+    "key", [secrets.token_urlsafe(48), secrets.token_hex(32), secrets.token_urlsafe(512)]
+)
 def test_production_takes_a_random_key(key: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BIENTRAITANCE_ENVIRONMENT", "production")
     monkeypatch.setenv("BIENTRAITANCE_SECRET_KEY", key)

@@ -69,7 +69,7 @@ def _add_record(
     idempotency: Idempotency,
 ) -> Response:
     """Every sub-resource is created the same way: idempotently, answering the new record with
-    the situation's version after it."""
+    the situation's version after it, in the body and as the ETag."""
 
     def produce() -> Result:
         record, situation = action(
@@ -79,7 +79,11 @@ def _add_record(
             if_match=if_match,
             data=data,
         )
-        return Result(body=schemas.to_record_read(record, situation_version=situation.version))
+        return Result(
+            body=schemas.to_record_read(record, situation_version=situation.version),
+            # The situation's new version: the If-Match of the next change.
+            headers={"ETag": etag(situation.version)},
+        )
 
     return idempotency.respond(
         session=session, principal=principal, status_code=201, produce=produce

@@ -415,3 +415,37 @@ async def test_opening_stays_in_the_year_of_its_reviews(
     )
     problem = assert_problem(response, 422, field="opened_on")
     assert "2025" in str(problem["errors"])
+
+
+async def test_every_change_answers_the_situations_new_etag(
+    client: httpx.AsyncClient, world: World, new_situation: NewSituation
+) -> None:
+    """Each answer's ETag is the If-Match of the next change, with no read in between; a retry
+    with the same Idempotency-Key answers the same ETag."""
+    created = await new_situation(severity="red")
+    sid, tag = created["id"], created["etag"]
+    steps: list[tuple[str, dict[str, Any]]] = [
+        (
+            "severity-changes",
+            {"severity": "orange", "reason": "Reassessed.", "changed_on": "2026-03-15"},
+        ),
+        ("reports", {"decision": "reported", "authority": "parquet", "decided_on": "2026-03-16"}),
+        ("actions", {"kind": "meeting", "occurred_on": "2026-03-17", "duration_minutes": 30}),
+        ("closure", {**CLOSURE, "closed_on": "2026-03-20"}),
+        ("reopening", {"reason": "New facts.", "reopened_on": "2026-03-25"}),
+    ]
+    for sub, body in steps:
+        headers = {**world.delegate.headers, "If-Match": tag, "Idempotency-Key": f"etag-{sub}"}
+        answer = await client.post(f"{URL}/{sid}/{sub}", json=body, headers=headers)
+        assert answer.status_code == 201, (sub, answer.text)
+        assert answer.headers["ETag"] == f'"{answer.json()["situation_version"]}"', sub
+        assert answer.headers["ETag"] != tag, sub
+        again = await client.post(f"{URL}/{sid}/{sub}", json=body, headers=headers)
+        assert again.headers["ETag"] == answer.headers["ETag"], sub
+        tag = answer.headers["ETag"]
+    patched = await client.patch(
+        f"{URL}/{sid}",
+        json={"age_group": "adult"},
+        headers={**world.delegate.headers, "If-Match": tag},
+    )
+    assert patched.status_code == 200, patched.text

@@ -20,6 +20,7 @@ from app.core.db import make_engine, make_sessionmaker
 from app.core.migrate import alembic_config, rebuild
 from app.main import create_app
 from tests.factories import World, build_world
+from tests.helpers import Receiver
 
 TEST_SECRET_KEY = "test-secret-key-" + "x" * 32
 TEST_ENCRYPTION_KEYS = "test1:" + "A" * 43
@@ -139,6 +140,15 @@ def _empty_database(engine: Engine) -> Iterator[None]:
         connection.execute(text(f"UPDATE audit_head SET position = 0, hash = '{GENESIS}'"))  # noqa: S608
         seeded = ", ".join(f"'{code}'" for code in SEEDED_AUTHORITIES)
         connection.execute(text(f"DELETE FROM authorities WHERE code NOT IN ({seeded})"))  # noqa: S608
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """An intranet's webhook endpoint on loopback (see `tests.helpers.Receiver`)."""
+    receiver = Receiver()
+    yield receiver
+    receiver.server.shutdown()
+    receiver.server.server_close()
 
 
 @pytest.fixture

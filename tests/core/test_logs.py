@@ -6,11 +6,9 @@ import secrets
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 
 from scripts import live
 from tests.conftest import TEST_ENCRYPTION_KEYS
@@ -30,14 +28,6 @@ def _bientraitance(env: dict[str, str], *arguments: str) -> None:
         [*COMMAND, *arguments], env=env, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr[-2000:]
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    receiver = Receiver()
-    yield receiver
-    receiver.server.shutdown()
-    receiver.server.server_close()
 
 
 def test_the_served_log_holds_no_token_and_no_webhook_url(

@@ -138,15 +138,17 @@ def test_unreadable_files(cli_env: None, world: World, tmp_path: Path) -> None:
     assert nobody.exit_code == 1
 
 
+def _export(username: str, output: Path) -> list[dict[str, str]]:
+    """`bientraitance export situations` as this person, read back."""
+    result = runner.invoke(cli, ["export", "situations", "--as", username, "--output", str(output)])
+    assert result.exit_code == 0, result.output
+    return list(csv.DictReader(io.StringIO(output.read_text())))
+
+
 def test_export_within_reach(cli_env: None, world: World, db: Database, tmp_path: Path) -> None:
     assert _import(_csv(tmp_path / "2026.csv", GOOD), world).exit_code == 0
     output = tmp_path / "export.csv"
-    result = runner.invoke(
-        cli,
-        ["export", "situations", "--as", world.coordinator_a.username, "--output", str(output)],
-    )
-    assert result.exit_code == 0, result.output
-    rows = list(csv.DictReader(io.StringIO(output.read_text())))
+    rows = _export(world.coordinator_a.username, output)
     assert [r["reference"] for r in rows] == ["2026-0001", "2026-0003"]  # MRE's only
     assert rows[1]["closure_typology"] == "M22"
     assert "summary" not in rows[0]
@@ -188,12 +190,7 @@ def test_an_exported_name_never_runs_as_a_formula(
         update(Situation).where(Situation.reference == "2026-0001").values(site_id=world.site_a)
     )
     output = tmp_path / "export.csv"
-    result = runner.invoke(
-        cli,
-        ["export", "situations", "--as", world.coordinator_a.username, "--output", str(output)],
-    )
-    assert result.exit_code == 0, result.output
-    rows = list(csv.DictReader(io.StringIO(output.read_text())))
+    rows = _export(world.coordinator_a.username, output)
     assert rows[0]["site"] == f"'{hostile}"
     assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row.values())
 

@@ -3,7 +3,7 @@ to hold up another organisation's events, or to outlive the trust that made them
 connection here goes to loopback; names are resolved by a stand-in for the system's resolver."""
 
 import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -29,14 +29,6 @@ from tests.helpers import Receiver, assert_problem
 HOOKS = "/api/v1/webhooks"
 CREATED = "situation.created"
 NOTHING_ALLOWED = Allowed.parse([])
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    receiver = Receiver()
-    yield receiver
-    receiver.server.shutdown()
-    receiver.server.server_close()
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import hmac
 import json
 import sqlite3
 import uuid
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,14 +25,6 @@ from tests.helpers import Receiver, assert_problem
 HOOKS = "/api/v1/webhooks"
 ALLOWED = Allowed.parse(LOOPBACK)
 CREATED = "situation.created"
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    receiver = Receiver()
-    yield receiver
-    receiver.server.shutdown()
-    receiver.server.server_close()
 
 
 async def _subscribe(

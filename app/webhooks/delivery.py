@@ -28,10 +28,8 @@ import httpx
 from sqlalchemy import ColumnElement, and_, exists, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.auth.models import Account
 from app.core.db import transaction, utcnow
-from app.organisations.models import Organisation
-from app.webhooks import destinations
+from app.webhooks import destinations, outbox
 from app.webhooks.enums import DeliveryStatus
 from app.webhooks.models import WebhookDelivery, WebhookSubscription
 
@@ -121,14 +119,8 @@ def _due(now: datetime) -> ColumnElement[bool]:
 
 
 def _trusted() -> ColumnElement[bool]:
-    """The delivery's subscription is active, and so are its creator and its organisation."""
     return exists().where(
-        WebhookSubscription.id == WebhookDelivery.subscription_id,
-        WebhookSubscription.active.is_(True),
-        Account.id == WebhookSubscription.created_by_id,
-        Account.active.is_(True),
-        Organisation.id == WebhookSubscription.organisation_id,
-        Organisation.active.is_(True),
+        WebhookSubscription.id == WebhookDelivery.subscription_id, outbox.still_trusted()
     )
 
 

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import ColumnElement, and_, bindparam, select
 from sqlalchemy.orm import Session
 
 from app.auth.models import Account
@@ -45,7 +45,7 @@ def enqueue(
     detail: dict[str, Any] | None = None,
     occurred_at: datetime | None = None,
 ) -> None:
-    """Queue `event` for every active subscription of the situation's organisation to it."""
+    """Queue `event` for every trusted subscription of the situation's organisation to it."""
     subscriptions = [
         subscription_id
         for subscription_id, events in session.execute(
@@ -75,21 +75,27 @@ def enqueue(
     )
 
 
-# Built once: every change of a situation runs it. A subscription ends with the trust that
-# made it: its creator's account and its organisation active (as `delivery` checks again).
 _subscriptions, _accounts, _organisations = (
     table(WebhookSubscription),
     table(Account),
     table(Organisation),
 )
-_ACTIVE_SUBSCRIPTIONS = (
-    select(_subscriptions.c.id, _subscriptions.c.events)
-    .join(_accounts, _accounts.c.id == _subscriptions.c.created_by_id)
-    .join(_organisations, _organisations.c.id == _subscriptions.c.organisation_id)
-    .where(
-        _subscriptions.c.organisation_id == bindparam("organisation_id"),
+
+
+def still_trusted() -> ColumnElement[bool]:
+    """A subscription ends with the trust that made it: it is active, and so are the account
+    that made it and its organisation. Events are queued (here) and sent (`delivery`) only for
+    such subscriptions."""
+    return and_(
         _subscriptions.c.active.is_(True),
+        _accounts.c.id == _subscriptions.c.created_by_id,
         _accounts.c.active.is_(True),
+        _organisations.c.id == _subscriptions.c.organisation_id,
         _organisations.c.active.is_(True),
     )
+
+
+# Built once: every change of a situation runs it.
+_ACTIVE_SUBSCRIPTIONS = select(_subscriptions.c.id, _subscriptions.c.events).where(
+    _subscriptions.c.organisation_id == bindparam("organisation_id"), still_trusted()
 )

@@ -54,6 +54,14 @@ def organisation_to_subscribe_for(principal: Principal) -> int:
     return principal.organisation_id
 
 
+def organisation_to_oversee_webhooks_of(principal: Principal | None) -> int | None:
+    """Whose webhooks a caller sees and stops: administrators (and the command, `None`) every
+    organisation's (`None`); an intranet or a coordinator its own organisation's."""
+    if principal is None or principal.role is Role.ADMIN:
+        return None
+    return organisation_to_subscribe_for(principal)
+
+
 def organisation_to_count(
     *, session: Session, principal: Principal, code: str | None
 ) -> tuple[int | None, str | None]:

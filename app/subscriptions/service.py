@@ -9,9 +9,12 @@ from sqlalchemy.orm import Session
 from app.audit import service as audit_service
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.pagination import page_by_id
-from app.core.principal import Principal, Role
+from app.core.principal import Principal
 from app.organisations.models import Organisation
-from app.situations.scoping import organisation_to_subscribe_for
+from app.situations.scoping import (
+    organisation_to_oversee_webhooks_of,
+    organisation_to_subscribe_for,
+)
 from app.subscriptions.schemas import SubscriptionCreate
 from app.webhooks import destinations
 from app.webhooks.models import WebhookDelivery, WebhookSubscription
@@ -64,11 +67,10 @@ def create(
 
 
 def _within_reach(principal: Principal | None) -> ColumnElement[bool]:
-    """Administrators (and the command) reach every organisation's webhooks; an intranet or a
-    coordinator its own organisation's."""
-    if principal is None or principal.role is Role.ADMIN:
+    organisation_id = organisation_to_oversee_webhooks_of(principal)
+    if organisation_id is None:
         return true()
-    return WebhookSubscription.organisation_id == organisation_to_subscribe_for(principal)
+    return WebhookSubscription.organisation_id == organisation_id
 
 
 def list_(

@@ -316,29 +316,42 @@ def import_situations(
     except (OSError, spreadsheets.SpreadsheetError) as error:
         typer.secho(f"error: {file}: {error}", fg="red", err=True)
         raise typer.Exit(code=1) from None
-    with _sessions(settings.database_url) as factory, transaction(factory) as session:
-        principal = _principal(session, as_)
-        with typer.progressbar(length=len(rows), label="checking", file=sys.stderr) as bar:
-            report = spreadsheets.import_rows(
-                session=session, principal=principal, rows=rows, progress=bar.update
+    with _sessions(settings.database_url) as factory:
+        # Checked by reading only, however long the file: the service goes on meanwhile.
+        with transaction(factory, read_only=True) as session:
+            principal = _principal(session, as_)
+            with typer.progressbar(length=len(rows), label="checking", file=sys.stderr) as bar:
+                checked = spreadsheets.check_rows(
+                    session=session, principal=principal, rows=rows, progress=bar.update
+                )
+        for row_error in checked.errors:
+            typer.echo(f"line {row_error.line}: {row_error.field}: {row_error.reason}")
+        if checked.errors:
+            bad_lines = len({e.line for e in checked.errors})
+            typer.secho(
+                f"{bad_lines} of {checked.rows} rows are wrong: nothing was imported",
+                fg="red",
+                err=True,
             )
-        if report.errors or dry_run:
-            # All or nothing: what the rows wrote is undone, and nothing is left to commit.
-            session.rollback()
-    for row_error in report.errors:
-        typer.echo(f"line {row_error.line}: {row_error.field}: {row_error.reason}")
-    bad_lines = len({e.line for e in report.errors})
-    if report.errors:
-        typer.secho(
-            f"{bad_lines} of {report.rows} rows are wrong: nothing was imported",
-            fg="red",
-            err=True,
-        )
-        raise typer.Exit(code=1)
-    if dry_run:
-        typer.echo(f"{report.rows} rows are valid; nothing was written (dry run)")
-        return
-    references = report.imported
+            raise typer.Exit(code=1)
+        if dry_run:
+            typer.echo(f"{checked.rows} rows are valid; nothing was written (dry run)")
+            return
+        try:
+            with transaction(factory) as session:
+                references = spreadsheets.write_rows(
+                    session=session,
+                    principal=_principal(session, as_),
+                    planned=checked.planned,
+                )
+        except AppError as error:
+            typer.secho(
+                f"error: the register changed while the file was checked: "
+                f"{error.detail or error.title}; nothing was imported, run the import again",
+                fg="red",
+                err=True,
+            )
+            raise typer.Exit(code=1) from None
     span = f": {references[0]} to {references[-1]}" if references else ""
     typer.echo(f"{len(references)} situations imported{span}")
 

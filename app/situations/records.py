@@ -44,6 +44,16 @@ RecordT = TypeVar("RecordT", bound=SituationRecord)
 NARRATIVE_FIELDS = frozenset({"summary"})
 
 
+class Opened(Protocol):
+    """What the rules of a closure read of its situation: a situation, or one about to be
+    opened."""
+
+    @property
+    def opened_on(self) -> date: ...
+    @property
+    def severity(self) -> Severity: ...
+
+
 class RecordAction(Protocol):
     """What every sub-resource's service function takes: change_severity, add_report..."""
 
@@ -213,8 +223,14 @@ def add_report(
     situation = for_change(
         session=session, principal=principal, situation_id=situation_id, if_match=if_match
     )
-    # A report may precede the opening: an organisation may report before it turns to a
-    # delegate.
+    check_report(session=session, data=data)
+    record = write_report(session=session, principal=principal, situation=situation, data=data)
+    return written(session, record), situation
+
+
+def check_report(*, session: Session, data: schemas.ReportCreate) -> None:
+    """A report names a known authority; a decision not to report says why. A report may
+    precede the opening: an organisation may report before it turns to a delegate."""
     not_in_future("decided_on", data.decided_on)
     if data.decision is ReportDecision.REPORTED:
         if data.authority is None:
@@ -228,7 +244,18 @@ def add_report(
             raise ValidationFailed.on("justification", "a decision not to report must say why")
         if data.authority is not None:
             raise ValidationFailed.on("authority", "only for a situation that was reported")
-    record = record_change(
+
+
+def write_report(
+    *,
+    session: Session,
+    principal: Principal,
+    situation: Situation,
+    data: schemas.ReportCreate,
+    subscriptions: outbox.Subscriptions | None = None,
+) -> AuthorityReport:
+    """Adds a checked report to the session, audited and told; the caller flushes."""
+    record = attach(
         session=session,
         principal=principal,
         situation=situation,
@@ -251,8 +278,9 @@ def add_report(
             "authority": data.authority,
             "decided_on": data.decided_on.isoformat(),
         },
+        subscriptions=subscriptions,
     )
-    return record, situation
+    return record
 
 
 def add_action(
@@ -294,29 +322,52 @@ def close(
     situation = for_change(
         session=session, principal=principal, situation_id=situation_id, if_match=if_match
     )
+    reported = situation.severity is not Severity.RED or session.scalar(
+        select(exists().where(AuthorityReport.situation_id == situation.id))
+    )
+    check_closure(
+        data=data,
+        situation=situation,
+        reopened_on=latest(session, Reopening.reopened_on, situation.id),
+        reported=bool(reported),
+    )
+    closure = write_closure(session=session, principal=principal, situation=situation, data=data)
+    return written(session, closure), situation
+
+
+def check_closure(
+    *,
+    data: schemas.ClosureCreate,
+    situation: Opened,
+    reopened_on: date | None,
+    reported: bool,
+) -> None:
+    """A closure follows the opening and the last reopening; a red situation is closed only
+    once it was reported, or a decision not to report it was recorded and justified."""
     not_in_future("closed_on", data.closed_on)
     not_before("closed_on", data.closed_on, situation.opened_on, OPENED)
-    not_before(
-        "closed_on",
-        data.closed_on,
-        latest(session, Reopening.reopened_on, situation.id),
-        "the situation was last reopened",
-    )
-    if situation.severity is Severity.RED:
-        has_report = session.scalar(
-            select(exists().where(AuthorityReport.situation_id == situation.id))
+    not_before("closed_on", data.closed_on, reopened_on, "the situation was last reopened")
+    if situation.severity is Severity.RED and not reported:
+        raise BusinessRuleViolation(
+            "A red situation is closed only after a report to an authority, or a recorded "
+            "and justified decision not to report: record it first.",
+            extra={"rule": "red-needs-report"},
         )
-        if not has_report:
-            raise BusinessRuleViolation(
-                "A red situation is closed only after a report to an authority, or a recorded "
-                "and justified decision not to report: record it first "
-                f"(POST /api/v1/situations/{situation.id}/reports).",
-                extra={"rule": "red-needs-report"},
-            )
+
+
+def write_closure(
+    *,
+    session: Session,
+    principal: Principal,
+    situation: Situation,
+    data: schemas.ClosureCreate,
+    subscriptions: outbox.Subscriptions | None = None,
+) -> Closure:
+    """Closes the situation with a checked closure, audited and told; the caller flushes."""
     closure = Closure(closed_on=data.closed_on, typology=data.typology, outcome=data.outcome)
     situation.status = SituationStatus.CLOSED
     situation.current_closure = closure
-    record_change(
+    attach(
         session=session,
         principal=principal,
         situation=situation,
@@ -329,8 +380,9 @@ def close(
         situation=situation,
         event=WebhookEvent.CLOSED,
         detail={"closure_typology": data.typology, "closed_on": data.closed_on.isoformat()},
+        subscriptions=subscriptions,
     )
-    return closure, situation
+    return closure
 
 
 def reopen(
@@ -407,12 +459,32 @@ def record_change(
 ) -> RecordT:
     """Writes a record of the situation's history, moves the situation to its next version
     (its ETag) in the same flush, and audits the change."""
+    attach(
+        session=session,
+        principal=principal,
+        situation=situation,
+        record=record,
+        action=action,
+        detail=detail,
+    )
+    return written(session, record)
+
+
+def attach(
+    *,
+    session: Session,
+    principal: Principal,
+    situation: Situation,
+    record: RecordT,
+    action: str,
+    detail: dict[str, Any] | None = None,
+) -> RecordT:
+    """Adds a record to the situation's history in the session, and audits it; the situation
+    moves to its next version when the session flushes."""
     record.situation_id = situation.id
     record.recorded_by_id = principal.account_id
     situation.updated_at = utcnow()
     session.add(record)
-    session.flush()
-    session.refresh(record)
     audit_service.record(
         session=session,
         principal=principal,
@@ -422,4 +494,11 @@ def record_change(
         situation_id=situation.id,
         detail=detail,
     )
+    return record
+
+
+def written(session: Session, record: RecordT) -> RecordT:
+    """The record as stored, as an answer shows it (its id, who recorded it)."""
+    session.flush()
+    session.refresh(record)
     return record

@@ -2,6 +2,8 @@
 `records.py`, the rules about their dates in `rules.py`, who may reach them in `scoping.py`."""
 
 import uuid
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -57,75 +59,115 @@ def reference_of(year: int, sequence: int) -> str:
     return f"{year}-{sequence:04d}"
 
 
-def _next_sequence(session: Session, year: int) -> int:
-    """The year's next number. The counter's row stays locked until the transaction ends, so
-    that concurrent creations of the year are numbered one after the other, without gaps or
-    duplicates; a creation refused later rolls it back with the rest."""
-    counting = _NEXT_SEQUENCE[session.get_bind().dialect.name]
-    sequence: int = session.execute(counting, {"year": year}).scalar_one()
-    return sequence
+def _take_sequences(session: Session, year: int, count: int) -> range:
+    """The year's next `count` numbers. The counter's row stays locked until the transaction
+    ends, so that concurrent creations of the year are numbered one after the other, without
+    gaps or duplicates; a creation refused later rolls it back with the rest."""
+    counting = _TAKE_SEQUENCES[session.get_bind().dialect.name]
+    last: int = session.execute(counting, {"year": year, "count": count}).scalar_one()
+    return range(last - count + 1, last + 1)
 
 
 _counters = table(ReferenceCounter)
 # Built once for each database (an upsert is written in each one's own words): every creation
 # runs one.
-_NEXT_SEQUENCE = {
+_TAKE_SEQUENCES = {
     name: insert(_counters)
-    .values(year=bindparam("year"), last_value=1)
+    .values(year=bindparam("year"), last_value=bindparam("count"))
     .on_conflict_do_update(
-        index_elements=[_counters.c.year], set_={"last_value": _counters.c.last_value + 1}
+        index_elements=[_counters.c.year],
+        set_={"last_value": _counters.c.last_value + bindparam("count")},
     )
     .returning(_counters.c.last_value)
     for name, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
 }
 
 
-def create(*, session: Session, principal: Principal, data: schemas.SituationCreate) -> Situation:
-    """Opens a situation: checked, numbered in the year of its opening, audited, and told to
-    the organisation's webhook subscribers."""
+@dataclass(frozen=True)
+class Opening:
+    """A new situation that passed every check, to be numbered and written."""
+
+    data: schemas.SituationCreate
+    organisation: Organisation
+    site: Site | None
+
+
+def check_opening(
+    *, session: Session, principal: Principal, data: schemas.SituationCreate
+) -> Opening:
+    """Every rule a new situation must pass, by reading only: the spreadsheet import checks
+    all its rows this way before it writes any."""
     not_in_future("opened_on", data.opened_on)
     organisation = scoping.organisation_to_file_into(
         session=session, principal=principal, code=data.organisation
     )
     site = usable_site(session=session, organisation_id=organisation.id, site_id=data.site_id)
     check_codes(session=session, requester_kind=data.requester_kind, age_group=data.age_group)
-    year = data.opened_on.year
-    sequence = _next_sequence(session, year)
-    situation = Situation(
-        id=str(uuid.uuid4()),
-        reference=reference_of(year, sequence),
-        year=year,
-        sequence=sequence,
-        organisation=organisation,
-        site=site,
-        opened_on=data.opened_on,
-        intake_typology=data.intake_typology,
-        initial_severity=data.severity,
-        severity=data.severity,
-        status=SituationStatus.OPEN,
-        requester_kind=data.requester_kind,
-        age_group=data.age_group,
-        summary=data.summary,
-        created_by_id=principal.account_id,
-    )
-    session.add(situation)
-    session.flush()
-    audit_service.record(
-        session=session,
-        principal=principal,
-        action="situation.create",
-        object_type="situation",
-        object_id=situation.id,
-        situation_id=situation.id,
-        detail={"reference": situation.reference},
-    )
-    outbox.enqueue(
-        session=session,
-        situation=situation,
-        event=WebhookEvent.CREATED,
-        occurred_at=situation.created_at,
-    )
+    return Opening(data=data, organisation=organisation, site=site)
+
+
+def create(*, session: Session, principal: Principal, data: schemas.SituationCreate) -> Situation:
+    """Opens a situation: checked, numbered in the year of its opening, audited, and told to
+    the organisation's webhook subscribers."""
+    opening = check_opening(session=session, principal=principal, data=data)
+    (situation,) = open_checked(session=session, principal=principal, openings=[opening])
     return situation
+
+
+def open_checked(
+    *, session: Session, principal: Principal, openings: Sequence[Opening]
+) -> list[Situation]:
+    """Opens situations that passed `check_opening`: numbered in the year of their opening (in
+    the order given), written in one flush, each audited and told to its organisation's
+    webhook subscribers."""
+    years = Counter(opening.data.opened_on.year for opening in openings)
+    numbers = {
+        year: iter(_take_sequences(session, year, count)) for year, count in sorted(years.items())
+    }
+    situations = []
+    for opening in openings:
+        data, year = opening.data, opening.data.opened_on.year
+        sequence = next(numbers[year])
+        situations.append(
+            Situation(
+                id=str(uuid.uuid4()),
+                reference=reference_of(year, sequence),
+                year=year,
+                sequence=sequence,
+                organisation=opening.organisation,
+                site=opening.site,
+                opened_on=data.opened_on,
+                intake_typology=data.intake_typology,
+                initial_severity=data.severity,
+                severity=data.severity,
+                status=SituationStatus.OPEN,
+                requester_kind=data.requester_kind,
+                age_group=data.age_group,
+                summary=data.summary,
+                created_by_id=principal.account_id,
+            )
+        )
+    session.add_all(situations)
+    session.flush()
+    subscriptions = outbox.Subscriptions(session)
+    for situation in situations:
+        audit_service.record(
+            session=session,
+            principal=principal,
+            action="situation.create",
+            object_type="situation",
+            object_id=situation.id,
+            situation_id=situation.id,
+            detail={"reference": situation.reference},
+        )
+        outbox.enqueue(
+            session=session,
+            situation=situation,
+            event=WebhookEvent.CREATED,
+            occurred_at=situation.created_at,
+            subscriptions=subscriptions,
+        )
+    return situations
 
 
 def _site_refused() -> ValidationFailed:

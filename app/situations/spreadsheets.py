@@ -1,10 +1,10 @@
 """Situations from the delegates' spreadsheets (CSV or XLSX), and situations out to CSV.
 
 Import: one row a situation; the first row names the columns (French or English names, in any
-order; see COLUMNS). Every row goes through the same services, rules and audit as the API, each
-in a savepoint: a bad row is reported with its line, field and reason, and the import goes on
-checking the others. Then everything is committed, or nothing: with a single bad row, or on a
-dry run, the whole transaction is rolled back.
+order; see COLUMNS). An import never holds up the service: every row is first checked against
+the same rules as the API's, by reading only, and every bad row reported with its line, field and
+reason. Only when none is wrong (and it is not a dry run) are all the rows written, in one short
+transaction, with the same audit entries and webhook events as the API's: everything or nothing.
 """
 
 import contextlib
@@ -13,7 +13,7 @@ import io
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ from app.situations import schemas
 from app.situations import service as situation_service
 from app.situations.models import Situation
 from app.situations.scoping import readable_situations
+from app.webhooks import outbox
 
 # Column -> the names it may have in a spreadsheet (compared without case, accents or spaces).
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -85,10 +86,19 @@ class RowError:
     reason: str
 
 
+@dataclass(frozen=True)
+class Planned:
+    """A row that passed every check: the situation it opens, and what happened to it."""
+
+    opening: situation_service.Opening
+    report: schemas.ReportCreate | None
+    closure: schemas.ClosureCreate | None
+
+
 @dataclass
-class ImportReport:
+class Checked:
     rows: int = 0
-    imported: list[str] = field(default_factory=list)  # references
+    planned: list[Planned] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
 
 
@@ -216,38 +226,34 @@ def _lower(value: Any, synonyms: dict[str, str] | None = None) -> str:
     return (synonyms or {}).get(text, text)
 
 
-def import_rows(
+def check_rows(
     *,
     session: Session,
     principal: Principal,
     rows: Iterable[tuple[int, dict[str, Any]]],
     progress: Callable[[int], None] = lambda _: None,
-) -> ImportReport:
-    """Create the situations of `rows` in the session's transaction, each row in a savepoint.
-    The caller commits (when there is no error) or rolls back."""
-    report = ImportReport()
+) -> Checked:
+    """Every row checked against the rules, by reading only: a session that takes no write lock
+    will do, and the service goes on meanwhile."""
+    checked = Checked()
     for line, row in rows:
-        report.rows += 1
-        # Each row in a savepoint: a wrong row is undone alone, and its errors reported.
+        checked.rows += 1
         try:
-            with session.begin_nested():
-                reference = _import_row(session, principal, row)
+            checked.planned.append(_check_row(session, principal, row))
         except ValidationError as exc:
             for detail in exc.errors():
                 where = ".".join(str(p) for p in detail["loc"]) or "row"
-                report.errors.append(RowError(line, where, detail["msg"]))
+                checked.errors.append(RowError(line, where, detail["msg"]))
         except AppError as exc:
             for field_error in exc.errors or []:
-                report.errors.append(RowError(line, field_error.field, field_error.reason))
+                checked.errors.append(RowError(line, field_error.field, field_error.reason))
             if not exc.errors:
-                report.errors.append(RowError(line, "row", exc.detail or exc.title))
-        else:
-            report.imported.append(reference)
+                checked.errors.append(RowError(line, "row", exc.detail or exc.title))
         progress(1)
-    return report
+    return checked
 
 
-def _import_row(session: Session, principal: Principal, row: dict[str, Any]) -> str:
+def _check_row(session: Session, principal: Principal, row: dict[str, Any]) -> Planned:
     organisation = _text(row.get("organisation", ""))
     site_id = None
     if "site" in row:
@@ -270,7 +276,8 @@ def _import_row(session: Session, principal: Principal, row: dict[str, Any]) -> 
             "age_group": _lower(row["age_group"]) if "age_group" in row else None,
         }
     )
-    situation = situation_service.create(session=session, principal=principal, data=data)
+    opening = situation_service.check_opening(session=session, principal=principal, data=data)
+    report = None
     if "report_decision" in row:
         report = schemas.ReportCreate.model_validate(
             {
@@ -280,13 +287,8 @@ def _import_row(session: Session, principal: Principal, row: dict[str, Any]) -> 
                 "justification": _text(row["justification"]) if "justification" in row else None,
             }
         )
-        situation_records.add_report(
-            session=session,
-            principal=principal,
-            situation_id=situation.id,
-            if_match=None,
-            data=report,
-        )
+        situation_records.check_report(session=session, data=report)
+    closure = None
     if "closed_on" in row or "closure_typology" in row:
         closure = schemas.ClosureCreate.model_validate(
             {
@@ -295,14 +297,53 @@ def _import_row(session: Session, principal: Principal, row: dict[str, Any]) -> 
                 "outcome": _text(row.get("outcome", "Imported.")),
             }
         )
-        situation_records.close(
-            session=session,
-            principal=principal,
-            situation_id=situation.id,
-            if_match=None,
-            data=closure,
+        situation_records.check_closure(
+            data=closure, situation=data, reopened_on=None, reported=report is not None
         )
-    return situation.reference
+    return Planned(opening=opening, report=report, closure=closure)
+
+
+def write_rows(*, session: Session, principal: Principal, planned: list[Planned]) -> list[str]:
+    """Writes the checked rows in the session's transaction, which the caller commits: their
+    situations, numbered in the order of the rows, their reports and closures, the audit
+    entries and the webhook events. What the rows refer to (organisations, sites, codes,
+    authorities) is checked again first, once for each different one, since it may have changed
+    while the rows were being checked; an AppError says what and writes nothing."""
+    again: dict[Any, situation_service.Opening] = {}
+    openings = []
+    for plan in planned:
+        data = plan.opening.data
+        key = (data.organisation, data.site_id, data.requester_kind, data.age_group)
+        if key not in again:
+            again[key] = situation_service.check_opening(
+                session=session, principal=principal, data=data
+            )
+        openings.append(replace(again[key], data=data))
+    for report in {plan.report.authority: plan.report for plan in planned if plan.report}.values():
+        situation_records.check_report(session=session, data=report)
+    situations = situation_service.open_checked(
+        session=session, principal=principal, openings=openings
+    )
+    subscriptions = outbox.Subscriptions(session)
+    for plan, situation in zip(planned, situations, strict=True):
+        if plan.report:
+            situation_records.write_report(
+                session=session,
+                principal=principal,
+                situation=situation,
+                data=plan.report,
+                subscriptions=subscriptions,
+            )
+        if plan.closure:
+            situation_records.write_closure(
+                session=session,
+                principal=principal,
+                situation=situation,
+                data=plan.closure,
+                subscriptions=subscriptions,
+            )
+    session.flush()
+    return [situation.reference for situation in situations]
 
 
 def export_rows(*, session: Session, principal: Principal) -> Iterator[list[str]]:

@@ -37,6 +37,23 @@ class Facts(Protocol):
     def status(self) -> StrEnum: ...
 
 
+class Subscriptions:
+    """The trusted subscriptions of each organisation and the events they asked for, read once
+    per organisation: a change that tells of many situations (an import) reads them once."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._of: dict[int, list[tuple[int, list[str]]]] = {}
+
+    def to(self, organisation_id: int, event: WebhookEvent) -> list[int]:
+        if organisation_id not in self._of:
+            rows = self._session.execute(
+                _ACTIVE_SUBSCRIPTIONS, {"organisation_id": organisation_id}
+            )
+            self._of[organisation_id] = [(row.id, row.events) for row in rows]
+        return [id_ for id_, events in self._of[organisation_id] if event.value in events]
+
+
 def enqueue(
     *,
     session: Session,
@@ -44,16 +61,11 @@ def enqueue(
     event: WebhookEvent,
     detail: dict[str, Any] | None = None,
     occurred_at: datetime | None = None,
+    subscriptions: Subscriptions | None = None,
 ) -> None:
     """Queue `event` for every trusted subscription of the situation's organisation to it."""
-    subscriptions = [
-        subscription_id
-        for subscription_id, events in session.execute(
-            _ACTIVE_SUBSCRIPTIONS, {"organisation_id": situation.organisation_id}
-        )
-        if event.value in events
-    ]
-    if not subscriptions:
+    subscribers = (subscriptions or Subscriptions(session)).to(situation.organisation_id, event)
+    if not subscribers:
         return
     payload = {
         "event": event.value,
@@ -71,7 +83,7 @@ def enqueue(
     }
     session.add_all(
         WebhookDelivery(subscription_id=subscription_id, event=event.value, payload=payload)
-        for subscription_id in subscriptions
+        for subscription_id in subscribers
     )
 
 

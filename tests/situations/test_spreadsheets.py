@@ -11,18 +11,28 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from openpyxl import Workbook
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
+from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner, Result
 
 from app.audit.models import AuditEntry
+from app.auth import service as auth_service
+from app.auth.models import Account
 from app.cli import app as cli
 from app.core.config import get_settings
+from app.core.db import transaction
+from app.core.principal import Principal
 from app.organisations.models import Site
-from app.situations.models import AuthorityReport, Closure, Situation
+from app.situations import service as situation_service
+from app.situations import spreadsheets
+from app.situations.models import AuthorityReport, Closure, ReferenceCounter, Situation
+from app.situations.schemas import SituationCreate
+from app.webhooks.models import WebhookDelivery
 from tests.conftest import TEST_ENCRYPTION_KEYS, Database
-from tests.factories import World
+from tests.factories import World, situation_body
 
 runner = CliRunner()
 HEADER = (
@@ -232,7 +242,6 @@ def test_a_damaged_xlsx_gets_a_clear_error_never_a_traceback(
 def test_an_xlsx_that_unfolds_beyond_a_register_is_refused(
     cli_env: None, world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from app.situations import spreadsheets
 
     bomb = _workbook(
         tmp_path / "bomb.xlsx",
@@ -243,3 +252,92 @@ def test_an_xlsx_that_unfolds_beyond_a_register_is_refused(
     result = _import(bomb, world)
     assert result.exit_code == 1
     assert "unpacks to" in result.output
+
+
+def test_checking_a_file_holds_no_lock_that_filing_waits_for(
+    cli_env: None,
+    world: World,
+    db: Database,
+    tmp_path: Path,
+    session_factory: sessionmaker[Session],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """While an import checks its rows (the long part), a delegate files a situation of the
+    same year at once: the check takes no write lock (SQLite) and no lock of the year's counter
+    (PostgreSQL). Then the import writes its rows after the one filed meanwhile."""
+    filed: list[str] = []
+    check_row = spreadsheets._check_row
+
+    def check_then_file(session: Session, principal: Principal, row: dict[str, Any]) -> Any:
+        if not filed:
+            with transaction(session_factory) as other:
+                if other.get_bind().dialect.name == "postgresql":
+                    other.execute(text("SET LOCAL lock_timeout = '2s'"))
+                account = other.get_one(Account, world.delegate.account_id)
+                situation = situation_service.create(
+                    session=other,
+                    principal=auth_service.to_principal(account),
+                    data=SituationCreate.model_validate(situation_body(opened_on="2026-01-02")),
+                )
+                filed.append(situation.reference)
+        return check_row(session, principal, row)
+
+    monkeypatch.setattr(spreadsheets, "_check_row", check_then_file)
+    result = _import(_csv(tmp_path / "2026.csv", GOOD), world)
+    assert result.exit_code == 0, result.output
+    assert filed == ["2026-0001"]
+    assert "3 situations imported: 2026-0002 to 2026-0004" in result.output
+    assert db.count(Situation) == 4
+
+
+def test_what_changed_while_the_file_was_checked_is_refused_and_nothing_is_written(
+    cli_env: None,
+    world: World,
+    db: Database,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The rows' organisations, sites, codes and authorities are checked again in the writing
+    transaction: a site closed while the file was being checked stops the whole import."""
+    check_rows = spreadsheets.check_rows
+
+    def check_then_close_the_site(**arguments: Any) -> spreadsheets.Checked:
+        checked = check_rows(**arguments)
+        db.execute(update(Site).where(Site.id == world.site_a).values(active=False))
+        return checked
+
+    monkeypatch.setattr(spreadsheets, "check_rows", check_then_close_the_site)
+    result = _import(_csv(tmp_path / "2026.csv", GOOD), world)
+    assert result.exit_code == 1
+    assert "the register changed while the file was checked" in result.output
+    assert "site_id" in result.output
+    assert "nothing was imported" in result.output
+    assert db.count(Situation) == 0
+    assert db.count(AuditEntry) == 0
+    assert db.count(ReferenceCounter) == 0
+
+
+async def test_an_import_tells_the_subscribers_as_the_api_does(
+    cli_env: None, client: httpx.AsyncClient, world: World, db: Database, tmp_path: Path
+) -> None:
+    """Each imported situation is told to its organisation's subscribers: created, reported
+    and closed, as when it is filed and followed through the API."""
+    response = await client.post(
+        "/api/v1/webhooks",
+        json={
+            "url": "http://127.0.0.1:9/hook",
+            "events": ["situation.created", "situation.reported", "situation.closed"],
+        },
+        headers=world.intranet_a.headers,
+    )
+    assert response.status_code == 201, response.text
+    result = _import(_csv(tmp_path / "2026.csv", GOOD), world)
+    assert result.exit_code == 0, result.output
+    told = db.all(select(WebhookDelivery).order_by(WebhookDelivery.id))
+    # world.org_a (MRE) has rows 2 (open) and 4 (closed); HSO's row is not told to MRE.
+    assert [(d.event, d.payload["situation"]["reference"]) for d in told] == [
+        ("situation.created", "2026-0001"),
+        ("situation.created", "2026-0003"),
+        ("situation.closed", "2026-0003"),
+    ]
+    assert told[-1].payload["situation"]["status"] == "closed"

@@ -41,7 +41,7 @@ async def test_a_creation_is_queued_for_its_organisations_subscriptions_to_it_on
     client: httpx.AsyncClient, world: World, db: Database
 ) -> None:
     """The creation's event, queued in the creation's own transaction whether or not an
-    Idempotency-Key is given (on PostgreSQL, by the filing statement itself): for the active
+    Idempotency-Key is given: for the active
     subscriptions of the situation's organisation to that event, and no other."""
     created = await _subscribe(client, world, "http://127.0.0.1:9/a", [CREATED])
     await _subscribe(client, world, "http://127.0.0.1:9/b", ["situation.closed"])

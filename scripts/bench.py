@@ -910,7 +910,7 @@ def main() -> int:
     print()
     print(
         f"The server's resident memory (RSS): idle, after {args.memory_requests} mixed requests, "
-        "then after one statistics call with suppression (SciPy loaded)"
+        "then after one statistics call with suppression (solver loaded)"
     )
     print(f"{'situations':>12} | {'idle':>7} | {'mixed':>7} | {'suppression':>11}")
     for size, _, _, _, memory in results:

@@ -66,6 +66,7 @@ class Cell:
     key: str | None
     key2: str | None
     count: int
+    organisation_id: int | None = None  # counted by organisation: whose count
 
 
 def facts(*, year: int, organisation_id: int | None) -> Select[*tuple[Any, ...]]:
@@ -130,8 +131,11 @@ def facts(*, year: int, organisation_id: int | None) -> Select[*tuple[Any, ...]]
     return stmt
 
 
-def year_cells(*, session: Session, year: int, organisation_id: int | None) -> list[Cell]:
-    """Every count of the year, as (section, key, key2, count) rows of one statement."""
+def year_cells(
+    *, session: Session, year: int, organisation_id: int | None, by_organisation: bool = False
+) -> list[Cell]:
+    """Every count of the year, as (section, key, key2, count) rows of one statement;
+    `by_organisation`: each organisation's counts, in the same statement."""
     end = date(year, 12, 31)
     f = facts(year=year, organisation_id=organisation_id).cte("facts").prefix_with("MATERIALIZED")
 
@@ -142,18 +146,22 @@ def year_cells(*, session: Session, year: int, organisation_id: int | None) -> l
         else_=literal("none"),
     )
 
+    whose = [f.c.organisation_id] if by_organisation else []
+    whose_column = (f.c.organisation_id if by_organisation else null()).label("organisation_id")
+
     def part(
         section: str, *keys: ColumnElement[object], where: ColumnElement[bool] | None = None
-    ) -> Select[str, str | None, str | None, int]:
+    ) -> Select[str, str | None, str | None, int, int | None]:
         stmt = select(
             literal(section).label("section"),
             (cast(keys[0], String) if keys else null()).label("key"),
             (cast(keys[1], String) if len(keys) > 1 else null()).label("key2"),
             cast(func.count(), Integer).label("count"),
+            whose_column,
         ).select_from(f)
         if where is not None:
             stmt = stmt.where(where)
-        return stmt.group_by(*keys) if keys else stmt
+        return stmt.group_by(*whose, *keys) if whose or keys else stmt
 
     by_authority = (
         select(
@@ -161,15 +169,16 @@ def year_cells(*, session: Session, year: int, organisation_id: int | None) -> l
             cast(AuthorityReport.authority_code, String).label("key"),
             null().label("key2"),
             cast(func.count(func.distinct(AuthorityReport.situation_id)), Integer).label("count"),
+            whose_column,
         )
         .select_from(f.join(AuthorityReport, AuthorityReport.situation_id == f.c.id))
         .where(
             AuthorityReport.decision == ReportDecision.REPORTED.value,
             AuthorityReport.decided_on <= end,
         )
-        .group_by(AuthorityReport.authority_code)
+        .group_by(*whose, AuthorityReport.authority_code)
     )
-    statement: CompoundSelect[str, str | None, str | None, int] = union_all(
+    statement: CompoundSelect[str, str | None, str | None, int, int | None] = union_all(
         part("total"),
         part("intake", f.c.intake),
         part("closure", f.c.closure),

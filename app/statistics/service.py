@@ -7,7 +7,7 @@ baseline, into figures compared with another year, with optional small-count sup
 
 from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -60,6 +60,35 @@ def _groups(session: Session) -> list[TypologyGroup]:
 def counts_from_records(*, session: Session, year: int, organisation_id: int | None) -> YearCounts:
     cells = queries.year_cells(session=session, year=year, organisation_id=organisation_id)
     organisation_codes = dict(session.execute(select(Organisation.id, Organisation.code)).all())
+    return _counts(cells, organisation_codes, _groups(session), organisation_id=organisation_id)
+
+
+def counts_of_each_organisation(*, session: Session, year: int) -> dict[int, YearCounts]:
+    """Every organisation's counts of the year (zeros for one without a situation), from one
+    statement."""
+    cells = queries.year_cells(
+        session=session, year=year, organisation_id=None, by_organisation=True
+    )
+    organisation_codes = dict(session.execute(select(Organisation.id, Organisation.code)).all())
+    groups = _groups(session)
+    return {
+        organisation_id: _counts(
+            [cell for cell in cells if cell.organisation_id == organisation_id],
+            organisation_codes,
+            groups,
+            organisation_id=organisation_id,
+        )
+        for organisation_id in organisation_codes
+    }
+
+
+def _counts(
+    cells: list[queries.Cell],
+    organisation_codes: dict[int, str],
+    groups: list[TypologyGroup],
+    *,
+    organisation_id: int | None,
+) -> YearCounts:
     counts = YearCounts(
         source=Source.RECORDS,
         situations=0,
@@ -97,10 +126,12 @@ def counts_from_records(*, session: Session, year: int, organisation_id: int | N
                 counts.reports[str(cell.key)] = cell.count
             case "authority":
                 counts.reports_by_authority[str(cell.key)] = cell.count
-    if organisation_id is None:
-        for code in organisation_codes.values():
+    # Every organisation counted has its line, zero included: a line left out would say zero
+    # just the same, and could not be hidden.
+    for scope, code in organisation_codes.items():
+        if organisation_id in (None, scope):
             counts.organisations.setdefault(code, 0)
-    _derive_groups(counts, _groups(session))
+    _derive_groups(counts, groups)
     return counts
 
 
@@ -193,8 +224,8 @@ def _cells(counts: YearCounts) -> dict[Key, Count]:
     return cells
 
 
-def _sums(counts: YearCounts, groups: list[TypologyGroup], whole_network: bool) -> list[Sum]:
-    total = ("situations",)
+def _sums(counts: YearCounts, groups: list[TypologyGroup]) -> list[Sum]:
+    total: tuple[Key, ...] = (("situations",),)
     sums = [
         Sum(totals=total, cells=tuple(("intake", c) for c in TYPOLOGY_CODES)),
         Sum(
@@ -205,14 +236,20 @@ def _sums(counts: YearCounts, groups: list[TypologyGroup], whole_network: bool) 
         Sum(totals=total, cells=tuple(("severity_max", s) for s in SEVERITIES)),
         Sum(totals=total, cells=tuple(("report", s) for s in REPORT_STATUSES)),
         Sum(
-            totals=("requalified",),
+            totals=(("report", "reported"),),
+            cells=tuple(("authority", a) for a in counts.reports_by_authority),
+            # A situation reported to two authorities counts in both. Where none was, a reader
+            # who guesses one authority each is right: the system must hold against that too.
+            at_least=not _one_authority_each(counts),
+        ),
+        Sum(
+            totals=(("requalified",),),
             cells=tuple(("requalification", a, b) for a, b in (counts.requalifications or {})),
         ),
     ]
-    if whole_network:
-        sums.append(
-            Sum(totals=total, cells=tuple(("organisation", o) for o in counts.organisations))
-        )
+    # The network's organisation lines add up to its total; an organisation's table has its
+    # own line only, equal to its total.
+    sums.append(Sum(totals=total, cells=tuple(("organisation", o) for o in counts.organisations)))
     for group in groups:
         members = [m.typology_code for m in group.members]
         sums.append(
@@ -225,6 +262,70 @@ def _sums(counts: YearCounts, groups: list[TypologyGroup], whole_network: bool) 
             )
         )
     return sums
+
+
+def _in(scope: int | None, key: Key) -> Key:
+    """A table's cell in the system of every table: the scope, then the cell's own key."""
+    return (scope, *cast(tuple[Any, ...], key))
+
+
+def _published_together(
+    *, session: Session, year: int, threshold: int, groups: list[TypologyGroup]
+) -> dict[int | None, "Published"]:
+    """What to hide in each table of a year that a reader may ask for: the network's and every
+    organisation's, as one system. A reader can subtract the organisations' tables from the
+    network's, or the authorities shown from the reports: suppressed one table at a time,
+    hidden counts would come back. Here every table's cells, each table's own sums, each count
+    of the network as the sum of the organisations' same count, and each organisation's line of
+    the network as its own total, are solved together."""
+    organisations = dict(session.execute(select(Organisation.id, Organisation.code)).all())
+    tables: dict[int | None, YearCounts] = {
+        None: counts_from_records(session=session, year=year, organisation_id=None)
+    }
+    network = tables[None]
+    for organisation_id, counts in counts_of_each_organisation(session=session, year=year).items():
+        # A line the network shows and an organisation's table left out would say "zero":
+        # each organisation's table shows the network's lines, hidden like any small count.
+        counts.requalifications = counts.requalifications or {}
+        for pair in network.requalifications or {}:
+            counts.requalifications.setdefault(pair, 0)
+        for authority in network.reports_by_authority:
+            counts.reports_by_authority.setdefault(authority, 0)
+        tables[organisation_id] = counts
+    values: dict[Key, Count] = {}
+    sums: list[Sum] = []
+    for scope, counts in tables.items():
+        cells = _cells(counts)
+        values.update({_in(scope, key): value for key, value in cells.items()})
+        for check in _sums(counts, groups):
+            sums.append(
+                Sum(
+                    totals=tuple(_in(scope, k) for k in check.totals),
+                    cells=tuple(_in(scope, k) for k in check.cells),
+                    at_least=check.at_least,
+                )
+            )
+    by_code = {code: scope for scope, code in organisations.items()}
+    for key in _cells(tables[None]):
+        section = cast(tuple[str, ...], key)
+        if section[0] == "organisation":
+            parts: tuple[Key, ...] = ((by_code[section[1]], "situations"),)
+        else:
+            parts = tuple(_in(scope, key) for scope in organisations if _in(scope, key) in values)
+        sums.append(Sum(totals=(_in(None, key),), cells=parts))
+    # The network's number of situations heads the annual report: hidden only as a last resort.
+    headline = [_in(None, ("situations",))]
+    hidden = [cast(tuple[Any, ...], key) for key in suppress(values, threshold, sums, headline)]
+    return {
+        scope: Published(counts, {key[1:] for key in hidden if key[0] == scope})
+        for scope, counts in tables.items()
+    }
+
+
+def _one_authority_each(counts: YearCounts) -> bool:
+    authorities = list(counts.reports_by_authority.values())
+    reported = counts.reports.get("reported")
+    return None not in authorities and sum(a or 0 for a in authorities) == reported
 
 
 # --- publication ----------------------------------------------------------------------------
@@ -308,15 +409,24 @@ def annual(
         session=session, year=comparison_year, organisation_id=organisation_id, fallback_empty=False
     )
     groups = _groups(session)
-    whole_network = organisation_id is None
 
-    def publish(counts: YearCounts) -> Published:
+    def publish(counts: YearCounts, of_year: int) -> Published:
         if suppress_below is None or suppress_below <= 1:
             return Published(counts, set())
-        sums = _sums(counts, groups, whole_network)
+        if counts.source is not Source.BASELINE:
+            together = _published_together(
+                session=session, year=of_year, threshold=suppress_below, groups=groups
+            )
+            network = together[None].counts
+            if network.situations:
+                # An organisation without a situation that year is shown as hidden zeros, not
+                # as "unknown", which would say zero.
+                return together[organisation_id]
+        # A baseline publishes the network's figures only.
+        sums = _sums(counts, groups)
         return Published(counts, suppress(_cells(counts), suppress_below, sums))
 
-    now, before = publish(current), publish(earlier)
+    now, before = publish(current, year), publish(earlier, comparison_year)
     labels = {t.code: t.label(lang) for t in session.scalars(select(Typology))}
     authority_labels = {a.code: a.label(lang) for a in session.scalars(select(Authority))}
     organisation_names = dict(session.execute(select(Organisation.code, Organisation.name)).all())
@@ -325,7 +435,7 @@ def annual(
         return _figure(schemas.Figure, key, now, before)
 
     requalification_pairs = sorted(
-        _union(current.requalifications or {}, earlier.requalifications or {}),
+        _union(now.counts.requalifications or {}, before.counts.requalifications or {}),
         key=lambda pair: (TYPOLOGY_CODES.index(pair[0]), TYPOLOGY_CODES.index(pair[1])),
     )
     return schemas.AnnualStatistics(
@@ -399,7 +509,9 @@ def annual(
                 authority=code,
                 label=authority_labels.get(code, code),
             )
-            for code in sorted(_union(current.reports_by_authority, earlier.reports_by_authority))
+            for code in sorted(
+                _union(now.counts.reports_by_authority, before.counts.reports_by_authority)
+            )
         ],
     )
 

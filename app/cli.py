@@ -353,7 +353,8 @@ def import_situations(
             )
             raise typer.Exit(code=1) from None
     span = f": {references[0]} to {references[-1]}" if references else ""
-    typer.echo(f"{len(references)} situations imported{span}")
+    imported = f"{len(references)} situation{'s' if len(references) != 1 else ''} imported"
+    typer.echo(f"{imported}{span}")
 
 
 @exporting.command("situations")

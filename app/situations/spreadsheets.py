@@ -167,7 +167,11 @@ def _xlsx_lines(path: Path) -> Iterator[list[Any]]:
     except Exception as exc:  # openpyxl raises many kinds
         raise SpreadsheetError(f"not a readable XLSX file ({type(exc).__name__})") from exc
     try:
-        rows = workbook.worksheets[0].iter_rows(values_only=True)
+        sheet = workbook.worksheets[0]
+        # The size a sheet declares is not trusted: a few cells with one in the far corner
+        # would otherwise be read as a million rows of sixteen thousand columns each.
+        sheet.reset_dimensions()
+        rows = sheet.iter_rows(values_only=True)
         while True:
             try:
                 values = next(rows)

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner, Result
@@ -252,6 +252,40 @@ def test_an_xlsx_that_unfolds_beyond_a_register_is_refused(
     result = _import(bomb, world)
     assert result.exit_code == 1
     assert "unpacks to" in result.output
+
+
+def test_a_sheet_with_a_cell_in_its_far_corner_is_read_as_the_rows_it_holds(
+    database_url: str, world: World, db: Database, tmp_path: Path
+) -> None:
+    """A few kilobytes whose last cell sits at XFD1048576: the sheet declares a million rows of
+    sixteen thousand columns, and was read as such for minutes. Only the rows it holds are read
+    (the time limit only keeps a relapse from hanging the suite)."""
+    path = _workbook(
+        tmp_path / "corner.xlsx", [["MRE", datetime(2026, 2, 3), "M4", "orange", "Coin.", "staff"]]
+    )
+    workbook = load_workbook(path)
+    sheet = workbook.active
+    assert sheet is not None
+    sheet["XFD1048576"] = "x"
+    workbook.save(path)
+    assert path.stat().st_size < 10_000
+    env = {
+        **os.environ,
+        "BIENTRAITANCE_DATABASE_URL": database_url,
+        "BIENTRAITANCE_ENCRYPTION_KEYS": TEST_ENCRYPTION_KEYS,
+    }
+    command = [
+        sys.executable,
+        "-c",
+        "import sys; from app.cli import main; sys.argv[0] = 'bientraitance'; main()",
+        *("import", "situations", str(path), "--as", world.delegate.username),
+    ]
+    result = subprocess.run(
+        command, env=env, capture_output=True, text=True, check=False, timeout=120
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "1 situation imported" in result.stdout
+    assert db.count(Situation) == 1
 
 
 def test_checking_a_file_holds_no_lock_that_filing_waits_for(

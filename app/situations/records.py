@@ -30,7 +30,7 @@ from app.situations.models import (
 )
 from app.situations.rules import (
     OPENED,
-    latest,
+    latest_dates,
     not_before,
     not_in_future,
     opened_before_history,
@@ -142,12 +142,12 @@ def change_severity(
     changed_on = data.changed_on or today()
     not_in_future("changed_on", changed_on)
     not_before("changed_on", changed_on, situation.opened_on, OPENED)
-    not_before(
-        "changed_on",
-        changed_on,
-        latest(session, SeverityChange.changed_on, situation.id),
-        "the last change of colour",
+    last_change, reopened = latest_dates(
+        session, situation.id, SeverityChange.changed_on, Reopening.reopened_on
     )
+    not_before("changed_on", changed_on, last_change, "the last change of colour")
+    # While it was closed, its colour could not change.
+    not_before("changed_on", changed_on, reopened, "the situation was last reopened")
     if data.severity is situation.severity:
         raise BusinessRuleViolation(
             f"The situation is {situation.severity.value} already.",
@@ -325,10 +325,23 @@ def close(
     reported = situation.severity is not Severity.RED or session.scalar(
         select(exists().where(AuthorityReport.situation_id == situation.id))
     )
+    reopened, changed, reviewed, decided = latest_dates(
+        session,
+        situation.id,
+        Reopening.reopened_on,
+        SeverityChange.changed_on,
+        YearEndReview.reviewed_on,
+        AuthorityReport.decided_on,
+    )
     check_closure(
         data=data,
         situation=situation,
-        reopened_on=latest(session, Reopening.reopened_on, situation.id),
+        follows=[
+            (reopened, "the situation was last reopened"),
+            (changed, "the last change of colour"),
+            (reviewed, "the last year-end review"),
+            (decided, "the last report decision"),
+        ],
         reported=bool(reported),
     )
     closure = write_closure(session=session, principal=principal, situation=situation, data=data)
@@ -339,14 +352,16 @@ def check_closure(
     *,
     data: schemas.ClosureCreate,
     situation: Opened,
-    reopened_on: date | None,
+    follows: list[tuple[date | None, str]],
     reported: bool,
 ) -> None:
-    """A closure follows the opening and the last reopening; a red situation is closed only
-    once it was reported, or a decision not to report it was recorded and justified."""
+    """A closure comes last in the history: after the opening and every dated record it
+    `follows` (date, what it is); a red situation is closed only once it was reported, or a
+    decision not to report it was recorded and justified."""
     not_in_future("closed_on", data.closed_on)
     not_before("closed_on", data.closed_on, situation.opened_on, OPENED)
-    not_before("closed_on", data.closed_on, reopened_on, "the situation was last reopened")
+    for earliest, what in follows:
+        not_before("closed_on", data.closed_on, earliest, what)
     if situation.severity is Severity.RED and not reported:
         raise BusinessRuleViolation(
             "A red situation is closed only after a report to an authority, or a recorded "

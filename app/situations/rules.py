@@ -39,13 +39,18 @@ def not_before(field: str, value: date, earliest: date | None, what: str) -> Non
         raise ValidationFailed.on(field, f"before {what} ({earliest.isoformat()})")
 
 
-def latest(session: Session, column: Any, situation_id: str) -> date | None:
-    """The latest date of a column of the situation's records (`SeverityChange.changed_on`)."""
-    model = column.class_
-    found: date | None = session.scalar(
-        select(func.max(column)).where(model.situation_id == situation_id)
+def latest_dates(session: Session, situation_id: str, *columns: Any) -> list[date | None]:
+    """The latest date of each column (`SeverityChange.changed_on`...) among the situation's
+    records, in one statement."""
+    latest = select(
+        *(
+            select(func.max(column))
+            .where(column.class_.situation_id == situation_id)
+            .scalar_subquery()
+            for column in columns
+        )
     )
-    return found
+    return list(session.execute(latest).one())
 
 
 def opened_before_history(*, session: Session, situation_id: str, opened_on: date) -> None:

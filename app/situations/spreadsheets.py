@@ -302,7 +302,10 @@ def _check_row(session: Session, principal: Principal, row: dict[str, Any]) -> P
             }
         )
         situation_records.check_closure(
-            data=closure, situation=data, reopened_on=None, reported=report is not None
+            data=closure,
+            situation=data,
+            follows=[(report.decided_on if report else None, "the report decision")],
+            reported=report is not None,
         )
     return Planned(opening=opening, report=report, closure=closure)
 

@@ -43,7 +43,10 @@ async def _write_everywhere(client: httpx.AsyncClient, world: World, secret: str
     assert created.status_code == 201, created.text
     path = f"{URL}/{created.json()['id']}"
     calls = [
-        ("severity-changes", {"severity": "orange", "reason": f"reason {secret}"}),
+        (
+            "severity-changes",
+            {"severity": "orange", "reason": f"reason {secret}", "changed_on": "2026-05-01"},
+        ),
         ("reviews", {"year": 2026, "typology": "M2", "reviewed_on": "2026-06-01", "note": secret}),
         (
             "reports",

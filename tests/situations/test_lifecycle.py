@@ -291,7 +291,11 @@ async def test_history_in_order_with_who_and_when(
             {"kind": "call", "occurred_on": "2025-03-14", "duration_minutes": 30},
             world.delegate,
         ),
-        ("severity-changes", {"severity": "red", "reason": "Disclosure."}, world.coordinator_a),
+        (
+            "severity-changes",
+            {"severity": "red", "reason": "Disclosure.", "changed_on": "2025-03-15"},
+            world.coordinator_a,
+        ),
         (
             "reports",
             {"decision": "reported", "authority": "police", "decided_on": "2025-03-16"},
@@ -449,3 +453,39 @@ async def test_every_change_answers_the_situations_new_etag(
         headers={**world.delegate.headers, "If-Match": tag},
     )
     assert patched.status_code == 200, patched.text
+
+
+async def test_a_closure_comes_last_in_the_history(
+    client: httpx.AsyncClient, world: World, new_situation: NewSituation
+) -> None:
+    """A closure dated before the last change of colour, year-end review or report decision
+    would make the history contradict itself, and so would a change of colour dated while the
+    situation was closed: each is refused, naming the date it must follow."""
+    created = await new_situation(severity="orange", opened_on="2026-03-14")
+    sid = created["id"]
+
+    async def post(path: str, body: dict[str, Any]) -> httpx.Response:
+        return await client.post(f"{URL}/{sid}/{path}", json=body, headers=world.delegate.headers)
+
+    def refused(response: httpx.Response, field: str, after: str) -> None:
+        problem = assert_problem(response, 422, field=field)
+        assert after in str(problem["errors"]), problem
+
+    colour = {"severity": "red", "reason": "Disclosure.", "changed_on": "2026-04-01"}
+    assert (await post("severity-changes", colour)).status_code == 201
+    review = {"year": 2026, "typology": "M3", "reviewed_on": "2026-04-10"}
+    assert (await post("reviews", review)).status_code == 201
+    report = {"decision": "reported", "authority": "police", "decided_on": "2026-04-20"}
+    assert (await post("reports", report)).status_code == 201
+
+    refused(await post("closure", {**CLOSURE, "closed_on": "2026-03-30"}), "closed_on", "04-01")
+    refused(await post("closure", {**CLOSURE, "closed_on": "2026-04-05"}), "closed_on", "04-10")
+    refused(await post("closure", {**CLOSURE, "closed_on": "2026-04-19"}), "closed_on", "04-20")
+    assert (await post("closure", {**CLOSURE, "closed_on": "2026-04-20"})).status_code == 201
+
+    reopening = {"reason": "Appeal.", "reopened_on": "2026-05-01"}
+    assert (await post("reopening", reopening)).status_code == 201
+    while_closed = {"severity": "orange", "reason": "Reassessed.", "changed_on": "2026-04-25"}
+    refused(await post("severity-changes", while_closed), "changed_on", "2026-05-01")
+    after = {**while_closed, "changed_on": "2026-05-02"}
+    assert (await post("severity-changes", after)).status_code == 201

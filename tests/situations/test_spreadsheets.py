@@ -52,6 +52,8 @@ BAD = [
     "XYZ;;05/01/2026;M1;orange;Organisme inconnu.;staff;;;;;;;",  # line 8
     "MRE;;05/01/2026;M2;rouge;Rouge clos sans signalement.;staff;;;;;20/01/2026;M2;Clos.",
     "MRE;Nulle part;05/01/2026;M1;orange;Site inconnu.;staff;;;;;;;",  # line 10
+    "MRE;;05/01/2026;M2;rouge;Clos avant le signalement.;staff;;oui;parquet;20/01/2026;"
+    "15/01/2026;M2;Clos.",  # line 11
 ]
 
 
@@ -87,8 +89,9 @@ def test_messy_spreadsheet_reports_every_bad_row_and_imports_nothing(
     assert any(line.startswith("line 8: organisation") for line in lines), lines
     assert any(line.startswith("line 9: ") and "report" in line for line in lines), lines
     assert any(line.startswith("line 10: site") for line in lines), lines
+    assert any(line.startswith("line 11: closed_on") and "2026-01-20" in line for line in lines)
     assert not any(line.startswith(("line 2:", "line 3:", "line 4:")) for line in lines)
-    assert "6 of 9 rows are wrong: nothing was imported" in result.output
+    assert "7 of 10 rows are wrong: nothing was imported" in result.output
     assert db.count(Situation) == 0
     assert db.count(AuditEntry) == 0
 

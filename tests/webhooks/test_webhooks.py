@@ -121,7 +121,7 @@ async def test_events_are_signed_and_carry_no_narrative(
     )
     await client.post(
         f"/api/v1/situations/{mine['id']}/severity-changes",
-        json={"severity": "green", "reason": "Reassessed."},
+        json={"severity": "green", "reason": "Reassessed.", "changed_on": "2026-03-15"},
         headers=world.delegate.headers,
     )
     done = deliver_due(session_factory, allowed=ALLOWED)

@@ -312,7 +312,7 @@ def import_situations(
     settings = get_settings()
     crypto.install(crypto.load_keyring(settings))
     try:
-        rows = list(spreadsheets.read_rows(file))
+        sheet = spreadsheets.read_sheet(file)
     except (OSError, spreadsheets.SpreadsheetError) as error:
         typer.secho(f"error: {file}: {error}", fg="red", err=True)
         raise typer.Exit(code=1) from None
@@ -320,12 +320,16 @@ def import_situations(
         # Checked by reading only, however long the file: the service goes on meanwhile.
         with transaction(factory, read_only=True) as session:
             principal = _principal(session, as_)
-            with typer.progressbar(length=len(rows), label="checking", file=sys.stderr) as bar:
+            with typer.progressbar(
+                length=len(sheet.rows), label="checking", file=sys.stderr
+            ) as bar:
                 checked = spreadsheets.check_rows(
-                    session=session, principal=principal, rows=rows, progress=bar.update
+                    session=session, principal=principal, rows=sheet.rows, progress=bar.update
                 )
         for row_error in checked.errors:
-            typer.echo(f"line {row_error.line}: {row_error.field}: {row_error.reason}")
+            column = sheet.headers.get(row_error.field, row_error.field)
+            where = "" if row_error.field == "row" else f"{column}: "
+            typer.echo(f"line {row_error.line}: {where}{row_error.reason}")
         if checked.errors:
             bad_lines = len({e.line for e in checked.errors})
             typer.secho(

@@ -12,11 +12,11 @@ import csv
 import io
 import unicodedata
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -27,6 +27,7 @@ from app.core.cells import as_written
 from app.core.errors import AppError, ValidationFailed
 from app.core.principal import Principal
 from app.organisations.models import Organisation, Site
+from app.reference.models import AgeGroup, Authority, RequesterKind
 from app.situations import records as situation_records
 from app.situations import schemas
 from app.situations import service as situation_service
@@ -53,13 +54,21 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "outcome": ("outcome", "issue", "suites"),
 }
 REQUIRED = ("organisation", "opened_on", "intake_typology", "severity", "summary", "requester_kind")
-SEVERITIES = {"rouge": "red", "orange": "orange", "vert": "green", "verte": "green"}
-DECISIONS = {
-    "oui": "reported",
-    "signale": "reported",
-    "non": "not_reported",
-    "non signale": "not_reported",
+# Words a sheet may use for the colours and the report decision (compared as column names are),
+# in French, English and German.
+SEVERITIES = {
+    **dict.fromkeys(("rouge", "red", "rot"), "red"),
+    **dict.fromkeys(("orange",), "orange"),
+    **dict.fromkeys(("vert", "verte", "green", "grun", "gruen"), "green"),
 }
+DECISIONS = {
+    **dict.fromkeys(("oui", "signale", "yes", "reported", "ja", "gemeldet"), "reported"),
+    **dict.fromkeys(
+        ("non", "non signale", "no", "not reported", "nein", "nicht gemeldet"), "not_reported"
+    ),
+}
+ALLOWED_SEVERITIES = "rouge, orange, vert"
+ALLOWED_DECISIONS = "oui, non"
 EXPORT_COLUMNS = [
     "reference",
     "organisation",
@@ -110,8 +119,15 @@ def _key(name: str) -> str:
 ALIASES = {_key(alias): column for column, aliases in COLUMNS.items() for alias in aliases}
 
 
-def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(line number, {column: value}) for each row that holds anything."""
+@dataclass
+class Sheet:
+    """A spreadsheet's rows, and each column's name as the sheet writes it."""
+
+    headers: dict[str, str]
+    rows: list[tuple[int, dict[str, Any]]]  # (line number, {column: value}), rows not empty
+
+
+def read_sheet(path: Path) -> Sheet:
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         lines = _xlsx_lines(path)
     elif path.suffix.lower() in (".csv", ".txt"):
@@ -131,6 +147,10 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     missing = [c for c in REQUIRED if c not in columns]
     if missing:
         raise SpreadsheetError(f"missing columns: {', '.join(missing)}")
+    headers = {
+        column: str(name).strip() for name, column in zip(header, columns, strict=True) if column
+    }
+    rows = []
     for number, values in enumerate(lines, start=2):
         row = {
             column: value
@@ -138,7 +158,8 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             if column and value not in (None, "")
         }
         if row:
-            yield number, row
+            rows.append((number, row))
+    return Sheet(headers=headers, rows=rows)
 
 
 def _csv_lines(path: Path) -> Iterator[list[str]]:
@@ -238,29 +259,122 @@ def check_rows(
     progress: Callable[[int], None] = lambda _: None,
 ) -> Checked:
     """Every row checked against the rules, by reading only: a session that takes no write lock
-    will do, and the service goes on meanwhile."""
+    will do, and the service goes on meanwhile. Every problem of every row is reported, each
+    under its column."""
     checked = Checked()
+    vocabulary = Vocabulary.read(session)
     for line, row in rows:
         checked.rows += 1
-        try:
-            checked.planned.append(_check_row(session, principal, row))
-        except ValidationError as exc:
-            for detail in exc.errors():
-                where = ".".join(str(p) for p in detail["loc"]) or "row"
-                checked.errors.append(RowError(line, where, detail["msg"]))
-        except AppError as exc:
-            for field_error in exc.errors or []:
-                checked.errors.append(RowError(line, field_error.field, field_error.reason))
-            if not exc.errors:
-                checked.errors.append(RowError(line, "row", exc.detail or exc.title))
+        problems: list[tuple[str, str]] = []
+        planned = _check_row(session, principal, row, vocabulary, problems)
+        if problems:
+            checked.errors.extend(RowError(line, column, reason) for column, reason in problems)
+        elif planned is not None:
+            checked.planned.append(planned)
         progress(1)
     return checked
 
 
-def _check_row(session: Session, principal: Principal, row: dict[str, Any]) -> Planned:
+@dataclass(frozen=True)
+class Vocabulary:
+    """The words a sheet may use for reference data: each code, and its label in French,
+    English or German, compared as column names are."""
+
+    words: dict[str, dict[str, str]]  # column -> {word: code}
+    allowed: dict[str, str]  # column -> the values allowed, to say so
+
+    @classmethod
+    def read(cls, session: Session) -> "Vocabulary":
+        words: dict[str, dict[str, str]] = {
+            "severity": SEVERITIES,
+            "report_decision": DECISIONS,
+        }
+        allowed = {"severity": ALLOWED_SEVERITIES, "report_decision": ALLOWED_DECISIONS}
+        models: list[tuple[str, type[RequesterKind | AgeGroup | Authority]]] = [
+            ("requester_kind", RequesterKind),
+            ("age_group", AgeGroup),
+            ("authority", Authority),
+        ]
+        for column, model in models:
+            entries = cast(
+                Sequence[RequesterKind | AgeGroup | Authority],
+                session.scalars(select(model).order_by(model.position)).all(),
+            )
+            words[column] = {
+                _key(word): entry.code
+                for entry in entries
+                for word in (entry.code, entry.label_fr, entry.label_en, entry.label_de)
+            }
+            allowed[column] = ", ".join(entry.label_fr for entry in entries)
+        return cls(words=words, allowed=allowed)
+
+    def code(self, column: str, value: Any) -> str:
+        word = _text(value)
+        code = self.words[column].get(_key(word))
+        if code is None:
+            raise ValidationFailed.on(column, f"« {word} » is not one of: {self.allowed[column]}")
+        return code
+
+
+# The fields of the API's schemas, as the sheet's columns.
+_REPORT_COLUMNS = {"decision": "report_decision"}
+_CLOSURE_COLUMNS = {"typology": "closure_typology"}
+_SITUATION_COLUMNS = {"site_id": "site"}
+
+T = TypeVar("T")
+
+
+def _attempt(
+    problems: list[tuple[str, str]], columns: dict[str, str], check: Callable[[], T]
+) -> T | None:
+    """What `check` gives, or None with its problems noted, each under its column."""
+    try:
+        return check()
+    except (ValidationError, AppError) as exc:
+        _note(problems, columns, exc)
+    return None
+
+
+def _note(
+    problems: list[tuple[str, str]], columns: dict[str, str], exc: ValidationError | AppError
+) -> None:
+    if isinstance(exc, ValidationError):
+        for detail in exc.errors():
+            name = str(detail["loc"][0]) if detail["loc"] else "row"
+            problems.append((columns.get(name, name), detail["msg"]))
+        return
+    for error in exc.errors or []:
+        problems.append((columns.get(error.field, error.field), error.reason))
+    if not exc.errors:
+        problems.append(("row", exc.detail or exc.title))
+
+
+# Valid values that stand in for refused ones, so that the rules are still checked on the rest
+# of a row (which is refused all the same).
+_STAND_INS: dict[str, Any] = {
+    "opened_on": date(2000, 1, 1),
+    "intake_typology": "M1",
+    "severity": "orange",
+    "summary": "-",
+    "requester_kind": "other",
+    "age_group": None,
+    "site_id": None,
+}
+
+
+def _check_row(
+    session: Session,
+    principal: Principal,
+    row: dict[str, Any],
+    words: Vocabulary,
+    problems: list[tuple[str, str]],
+) -> Planned | None:
+    """The row's plan, or None with every problem found noted in `problems`."""
     organisation = _text(row.get("organisation", ""))
-    site_id = None
-    if "site" in row:
+
+    def site() -> int | None:
+        if "site" not in row:
+            return None
         site_id = session.scalar(
             select(Site.id)
             .join(Organisation, Organisation.id == Site.organisation_id)
@@ -268,45 +382,90 @@ def _check_row(session: Session, principal: Principal, row: dict[str, Any]) -> P
         )
         if site_id is None:
             raise ValidationFailed.on("site", f"no site of this name in {organisation or '?'}")
-    data = schemas.SituationCreate.model_validate(
-        {
-            "organisation": organisation,
-            "site_id": site_id,
-            "opened_on": _date(row.get("opened_on")),
-            "intake_typology": _code(row.get("intake_typology", "")),
-            "severity": _lower(row.get("severity", ""), SEVERITIES),
-            "summary": _text(row.get("summary", "")),
-            "requester_kind": _lower(row.get("requester_kind", "")),
-            "age_group": _lower(row["age_group"]) if "age_group" in row else None,
-        }
+        return int(site_id)
+
+    site_id = _attempt(problems, {}, site)
+    severity = _attempt(problems, {}, lambda: words.code("severity", row.get("severity", "")))
+    requester_kind = _attempt(
+        problems, {}, lambda: words.code("requester_kind", row.get("requester_kind", ""))
     )
-    opening = situation_service.check_opening(session=session, principal=principal, data=data)
+    age_group = (
+        _attempt(problems, {}, lambda: words.code("age_group", row["age_group"]))
+        if "age_group" in row
+        else None
+    )
+    fields = {
+        "organisation": organisation,
+        "site_id": site_id,
+        "opened_on": _date(row.get("opened_on")),
+        "intake_typology": _code(row.get("intake_typology", "")),
+        "severity": severity or _STAND_INS["severity"],
+        "summary": _text(row.get("summary", "")),
+        "requester_kind": requester_kind or _STAND_INS["requester_kind"],
+        "age_group": age_group,
+    }
+    data: schemas.SituationCreate | None
+    try:
+        data = schemas.SituationCreate.model_validate(fields)
+    except ValidationError as exc:
+        _note(problems, _SITUATION_COLUMNS, exc)
+        refused = {str(e["loc"][0]) for e in exc.errors() if e["loc"]}
+        stand_ins = {name: _STAND_INS[name] for name in refused if name in _STAND_INS}
+        data = _attempt([], {}, lambda: schemas.SituationCreate.model_validate(fields | stand_ins))
+    opening = (
+        _attempt(
+            problems,
+            _SITUATION_COLUMNS,
+            lambda: situation_service.check_opening(
+                session=session, principal=principal, data=data
+            ),
+        )
+        if data is not None
+        else None
+    )
     report = None
     if "report_decision" in row:
-        report = schemas.ReportCreate.model_validate(
-            {
-                "decision": _lower(row["report_decision"], DECISIONS),
-                "authority": _lower(row["authority"]) if "authority" in row else None,
-                "decided_on": _date(row.get("decided_on", row.get("opened_on"))),
-                "justification": _text(row["justification"]) if "justification" in row else None,
-            }
-        )
-        situation_records.check_report(session=session, data=report)
+
+        def reported() -> schemas.ReportCreate:
+            decided = schemas.ReportCreate.model_validate(
+                {
+                    "decision": words.code("report_decision", row["report_decision"]),
+                    "authority": (
+                        words.code("authority", row["authority"]) if "authority" in row else None
+                    ),
+                    "decided_on": _date(row.get("decided_on", row.get("opened_on"))),
+                    "justification": (
+                        _text(row["justification"]) if "justification" in row else None
+                    ),
+                }
+            )
+            situation_records.check_report(session=session, data=decided)
+            return decided
+
+        report = _attempt(problems, _REPORT_COLUMNS, reported)
     closure = None
     if "closed_on" in row or "closure_typology" in row:
-        closure = schemas.ClosureCreate.model_validate(
-            {
-                "closed_on": _date(row.get("closed_on")),
-                "typology": _code(row.get("closure_typology", "")),
-                "outcome": _text(row.get("outcome", "Imported.")),
-            }
-        )
-        situation_records.check_closure(
-            data=closure,
-            situation=data,
-            follows=[(report.decided_on if report else None, "the report decision")],
-            reported=report is not None,
-        )
+
+        def closed() -> schemas.ClosureCreate:
+            done = schemas.ClosureCreate.model_validate(
+                {
+                    "closed_on": _date(row.get("closed_on")),
+                    "typology": _code(row.get("closure_typology", "")),
+                    "outcome": _text(row.get("outcome", "Imported.")),
+                }
+            )
+            if data is not None:
+                situation_records.check_closure(
+                    data=done,
+                    situation=data,
+                    follows=[(report.decided_on if report else None, "the report decision")],
+                    reported=report is not None or "report_decision" in row,
+                )
+            return done
+
+        closure = _attempt(problems, _CLOSURE_COLUMNS, closed)
+    if problems or opening is None:
+        return None
     return Planned(opening=opening, report=report, closure=closure)
 
 

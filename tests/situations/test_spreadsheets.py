@@ -83,13 +83,16 @@ def test_messy_spreadsheet_reports_every_bad_row_and_imports_nothing(
     result = _import(_csv(tmp_path / "2026.csv", GOOD + BAD), world)
     assert result.exit_code == 1
     lines = [line for line in result.output.splitlines() if line.startswith("line ")]
-    assert any(line.startswith("line 5: intake_typology") for line in lines), lines
-    assert any(line.startswith("line 6: opened_on") for line in lines), lines
-    assert any(line.startswith("line 7: summary") for line in lines), lines
-    assert any(line.startswith("line 8: organisation") for line in lines), lines
-    assert any(line.startswith("line 9: ") and "report" in line for line in lines), lines
-    assert any(line.startswith("line 10: site") for line in lines), lines
-    assert any(line.startswith("line 11: closed_on") and "2026-01-20" in line for line in lines)
+    # Each under the sheet's own name of its column.
+    assert any(line.startswith("line 5: Typologie:") for line in lines), lines
+    assert any(line.startswith("line 6: Date d'ouverture:") for line in lines), lines
+    assert any(line.startswith("line 7: Résumé:") for line in lines), lines
+    assert any(line.startswith("line 8: Organisme:") for line in lines), lines
+    assert any(line.startswith("line 9: A red situation") for line in lines), lines
+    assert any(line.startswith("line 10: Site:") for line in lines), lines
+    assert any(
+        line.startswith("line 11: Date de clôture:") and "2026-01-20" in line for line in lines
+    )
     assert not any(line.startswith(("line 2:", "line 3:", "line 4:")) for line in lines)
     assert "7 of 10 rows are wrong: nothing was imported" in result.output
     assert db.count(Situation) == 0
@@ -305,7 +308,7 @@ def test_checking_a_file_holds_no_lock_that_filing_waits_for(
     filed: list[str] = []
     check_row = spreadsheets._check_row
 
-    def check_then_file(session: Session, principal: Principal, row: dict[str, Any]) -> Any:
+    def check_then_file(session: Session, principal: Principal, *arguments: Any) -> Any:
         if not filed:
             with transaction(session_factory) as other:
                 if other.get_bind().dialect.name == "postgresql":
@@ -317,7 +320,7 @@ def test_checking_a_file_holds_no_lock_that_filing_waits_for(
                     data=SituationCreate.model_validate(situation_body(opened_on="2026-01-02")),
                 )
                 filed.append(situation.reference)
-        return check_row(session, principal, row)
+        return check_row(session, principal, *arguments)
 
     monkeypatch.setattr(spreadsheets, "_check_row", check_then_file)
     result = _import(_csv(tmp_path / "2026.csv", GOOD), world)
@@ -378,3 +381,46 @@ async def test_an_import_tells_the_subscribers_as_the_api_does(
         ("situation.closed", "2026-0003"),
     ]
     assert told[-1].payload["situation"]["status"] == "closed"
+
+
+def test_every_mistake_of_a_row_is_said_at_once_with_the_values_allowed(
+    cli_env: None, world: World, db: Database, tmp_path: Path
+) -> None:
+    """A delegate fixes a sheet in one pass: every mistake of every row is listed, under the
+    sheet's name of its column, with what it may hold."""
+    wrong = "MRE;;05/01/2099;M25;bleu;;inconnu;vieux;peut-être;;;;;"
+    result = _import(_csv(tmp_path / "2026.csv", [wrong]), world)
+    assert result.exit_code == 1
+    said = [line for line in result.output.splitlines() if line.startswith("line 2: ")]
+    columns = [line.split(": ")[1] for line in said]
+    assert sorted(columns) == sorted(
+        ["Date d'ouverture", "Typologie", "Couleur", "Résumé", "Demandeur", "Âge", "Signalement"]
+    ), said
+    allowed = {line.split(": ")[1]: line for line in said}
+    assert "rouge, orange, vert" in allowed["Couleur"]
+    assert "Membre du personnel" in allowed["Demandeur"]
+    assert "Enfants (0-11 ans)" in allowed["Âge"]
+    assert "oui, non" in allowed["Signalement"]
+    assert db.count(Situation) == 0
+
+
+def test_reference_data_is_read_as_the_sheet_writes_it(
+    cli_env: None, world: World, db: Database, tmp_path: Path
+) -> None:
+    """Codes or labels, in French, English or German, as a spreadsheet's drop-down lists
+    write them."""
+    rows = [
+        "MRE;;05/01/2026;M2;Rot;Libellés allemands.;Mitarbeiter·in;Kinder (0-11 Jahre);ja;"
+        "Großherzogliche Polizei;06/01/2026;;;",
+        "MRE;;06/01/2026;M1;Vert;Libellés français.;Membre du personnel;Adultes (18-64 ans);;;;;;",
+        "MRE;;07/01/2026;M3;green;English labels.;Relative;Adolescents (12-17);;;;;;",
+    ]
+    result = _import(_csv(tmp_path / "2026.csv", rows), world)
+    assert result.exit_code == 0, result.output
+    stored = sorted(db.all(select(Situation)), key=lambda s: s.reference)
+    assert [(s.severity, s.requester_kind, s.age_group) for s in stored] == [
+        ("red", "staff", "child"),
+        ("green", "staff", "adult"),
+        ("green", "relative", "adolescent"),
+    ]
+    assert [r.authority_code for r in db.all(select(AuthorityReport))] == ["police"]

@@ -10,6 +10,7 @@ from typing import Annotated, TextIO
 
 import typer
 from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import models as _every_model  # noqa: F401  (all tables known to the mappers)
@@ -305,8 +306,16 @@ def import_situations(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Check every row; write nothing.")
     ] = False,
+    skip_imported: Annotated[
+        bool,
+        typer.Option(
+            "--skip-imported",
+            help="Skip the rows imported already (saying which), instead of refusing the file.",
+        ),
+    ] = False,
 ) -> None:
-    """Import situations from a spreadsheet: all rows, or none when one is wrong."""
+    """Import situations from a spreadsheet: all rows, or none when one is wrong. A row
+    imported already is recognised, and refused (or skipped with --skip-imported)."""
     from app.situations import spreadsheets
 
     settings = get_settings()
@@ -324,7 +333,12 @@ def import_situations(
                 length=len(sheet.rows), label="checking", file=sys.stderr
             ) as bar:
                 checked = spreadsheets.check_rows(
-                    session=session, principal=principal, rows=sheet.rows, progress=bar.update
+                    session=session,
+                    principal=principal,
+                    rows=sheet.rows,
+                    key=spreadsheets.fingerprint_key(settings.signing_key),
+                    skip_imported=skip_imported,
+                    progress=bar.update,
                 )
         for row_error in checked.errors:
             column = sheet.headers.get(row_error.field, row_error.field)
@@ -338,8 +352,11 @@ def import_situations(
                 err=True,
             )
             raise typer.Exit(code=1)
+        for line, reference in checked.skipped:
+            typer.echo(f"line {line}: imported already as {reference}: skipped")
         if dry_run:
-            typer.echo(f"{checked.rows} rows are valid; nothing was written (dry run)")
+            valid = len(checked.planned)
+            typer.echo(f"{valid} rows are valid; nothing was written (dry run)")
             return
         try:
             with transaction(factory) as session:
@@ -348,17 +365,20 @@ def import_situations(
                     principal=_principal(session, as_),
                     planned=checked.planned,
                 )
-        except AppError as error:
+        except (AppError, IntegrityError) as error:
+            # What the rows refer to changed, or another import wrote some of the same rows.
+            said = error.detail or error.title if isinstance(error, AppError) else "rows imported"
             typer.secho(
-                f"error: the register changed while the file was checked: "
-                f"{error.detail or error.title}; nothing was imported, run the import again",
+                f"error: the register changed while the file was checked ({said}): "
+                "nothing was imported; run the import again",
                 fg="red",
                 err=True,
             )
             raise typer.Exit(code=1) from None
     span = f": {references[0]} to {references[-1]}" if references else ""
     imported = f"{len(references)} situation{'s' if len(references) != 1 else ''} imported"
-    typer.echo(f"{imported}{span}")
+    skipped = f"; {len(checked.skipped)} imported already, skipped" if checked.skipped else ""
+    typer.echo(f"{imported}{span}{skipped}")
 
 
 @exporting.command("situations")

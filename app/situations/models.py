@@ -56,6 +56,9 @@ class Situation(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     # When the retention period's end erased the narratives and identifying details.
     erased_at: Mapped[datetime | None]
+    # For a situation imported from a spreadsheet, its row's fingerprint (a keyed hash, which
+    # tells nothing of the row): the same row imported again is recognised.
+    imported_row: Mapped[str | None] = mapped_column(String(64), unique=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")

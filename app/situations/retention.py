@@ -112,6 +112,7 @@ def _erase(session: Session, situation_id: str) -> None:
             summary=ERASED,
             site_id=None,
             age_group=None,
+            imported_row=None,
             erased_at=now,
             updated_at=now,
             version=Situation.version + 1,

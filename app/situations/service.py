@@ -90,6 +90,7 @@ class Opening:
     data: schemas.SituationCreate
     organisation: Organisation
     site: Site | None
+    imported_row: str | None = None  # the fingerprint of the spreadsheet row it comes from
 
 
 def check_opening(
@@ -145,6 +146,7 @@ def open_checked(
                 age_group=data.age_group,
                 summary=data.summary,
                 created_by_id=principal.account_id,
+                imported_row=opening.imported_row,
             )
         )
     session.add_all(situations)

@@ -9,7 +9,10 @@ transaction, with the same audit entries and webhook events as the API's: everyt
 
 import contextlib
 import csv
+import hashlib
+import hmac
 import io
+import json
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -99,6 +102,7 @@ class RowError:
 class Planned:
     """A row that passed every check: the situation it opens, and what happened to it."""
 
+    line: int
     opening: situation_service.Opening
     report: schemas.ReportCreate | None
     closure: schemas.ClosureCreate | None
@@ -109,6 +113,7 @@ class Checked:
     rows: int = 0
     planned: list[Planned] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    skipped: list[tuple[int, str]] = field(default_factory=list)  # (line, reference) imported
 
 
 def _key(name: str) -> str:
@@ -256,23 +261,78 @@ def check_rows(
     session: Session,
     principal: Principal,
     rows: Iterable[tuple[int, dict[str, Any]]],
+    key: bytes,
+    skip_imported: bool = False,
     progress: Callable[[int], None] = lambda _: None,
 ) -> Checked:
     """Every row checked against the rules, by reading only: a session that takes no write lock
     will do, and the service goes on meanwhile. Every problem of every row is reported, each
-    under its column."""
+    under its column. A row imported already (its fingerprint, keyed by `key`, is known) is
+    refused, or skipped if asked, and so is a row the same as one above it."""
     checked = Checked()
     vocabulary = Vocabulary.read(session)
+    first_line: dict[str, int] = {}
     for line, row in rows:
         checked.rows += 1
         problems: list[tuple[str, str]] = []
-        planned = _check_row(session, principal, row, vocabulary, problems)
+        planned = _check_row(session, principal, row, vocabulary, problems, line, key)
+        if planned is not None:
+            fingerprint = str(planned.opening.imported_row)
+            if fingerprint in first_line:
+                problems.append(("row", f"the same as line {first_line[fingerprint]}"))
+            first_line.setdefault(fingerprint, line)
         if problems:
             checked.errors.extend(RowError(line, column, reason) for column, reason in problems)
         elif planned is not None:
             checked.planned.append(planned)
         progress(1)
+    imported = _imported(session, [str(p.opening.imported_row) for p in checked.planned])
+    for plan in list(checked.planned):
+        reference = imported.get(str(plan.opening.imported_row))
+        if reference is None:
+            continue
+        checked.planned.remove(plan)
+        if skip_imported:
+            checked.skipped.append((plan.line, reference))
+        else:
+            checked.errors.append(RowError(plan.line, "row", f"imported already as {reference}"))
+    checked.errors.sort(key=lambda error: error.line)
     return checked
+
+
+def _imported(session: Session, fingerprints: list[str]) -> dict[str, str]:
+    """The references of the situations imported from these rows already, by fingerprint."""
+    found: dict[str, str] = {}
+    for start in range(0, len(fingerprints), 500):
+        rows = session.execute(
+            select(Situation.imported_row, Situation.reference).where(
+                Situation.imported_row.in_(fingerprints[start : start + 500])
+            )
+        )
+        found.update((str(fingerprint), reference) for fingerprint, reference in rows)
+    return found
+
+
+def fingerprint_key(signing_key: str) -> bytes:
+    """The key of the rows' fingerprints, drawn from the service's signing key."""
+    return hmac.new(signing_key.encode(), b"imported rows", hashlib.sha256).digest()
+
+
+def _fingerprint(
+    key: bytes,
+    data: schemas.SituationCreate,
+    report: schemas.ReportCreate | None,
+    closure: schemas.ClosureCreate | None,
+) -> str:
+    """A keyed hash of what a row says: the same row gives the same one, and it tells nothing
+    of the row without the key."""
+    said = {
+        "situation": data.model_dump(mode="json"),
+        "report": report.model_dump(mode="json") if report else None,
+        "closure": closure.model_dump(mode="json") if closure else None,
+    }
+    text = json.dumps(said, sort_keys=True, ensure_ascii=False)
+    return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -368,6 +428,8 @@ def _check_row(
     row: dict[str, Any],
     words: Vocabulary,
     problems: list[tuple[str, str]],
+    line: int,
+    key: bytes,
 ) -> Planned | None:
     """The row's plan, or None with every problem found noted in `problems`."""
     organisation = _text(row.get("organisation", ""))
@@ -464,9 +526,15 @@ def _check_row(
             return done
 
         closure = _attempt(problems, _CLOSURE_COLUMNS, closed)
-    if problems or opening is None:
+    if problems or opening is None or data is None:
         return None
-    return Planned(opening=opening, report=report, closure=closure)
+    fingerprint = _fingerprint(key, data, report, closure)
+    return Planned(
+        line=line,
+        opening=replace(opening, imported_row=fingerprint),
+        report=report,
+        closure=closure,
+    )
 
 
 def write_rows(*, session: Session, principal: Principal, planned: list[Planned]) -> list[str]:
@@ -484,7 +552,7 @@ def write_rows(*, session: Session, principal: Principal, planned: list[Planned]
             again[key] = situation_service.check_opening(
                 session=session, principal=principal, data=data
             )
-        openings.append(replace(again[key], data=data))
+        openings.append(replace(again[key], data=data, imported_row=plan.opening.imported_row))
     for report in {plan.report.authority: plan.report for plan in planned if plan.report}.values():
         situation_records.check_report(session=session, data=report)
     situations = situation_service.open_checked(

@@ -424,3 +424,35 @@ def test_reference_data_is_read_as_the_sheet_writes_it(
         ("green", "relative", "adolescent"),
     ]
     assert [r.authority_code for r in db.all(select(AuthorityReport))] == ["police"]
+
+
+def test_the_same_file_imported_twice_does_not_double_the_year(
+    cli_env: None, world: World, db: Database, tmp_path: Path
+) -> None:
+    """Each imported row is recognised if it comes again: refused, or skipped when asked (saying
+    so); a row the same as one above it in the file is refused too."""
+    path = _csv(tmp_path / "2026.csv", GOOD)
+    assert _import(path, world).exit_code == 0
+    again = _import(path, world)
+    assert again.exit_code == 1
+    assert "line 2: imported already as 2026-0001" in again.output
+    assert "line 4: imported already as 2026-0003" in again.output
+    assert "3 of 3 rows are wrong: nothing was imported" in again.output
+
+    new = "MRE;;11/03/2026;M4;orange;Une nouvelle situation.;staff;;;;;;;"
+    grown = _csv(tmp_path / "2026-later.csv", [*GOOD, new])
+    dry = _import(grown, world, "--skip-imported", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert "line 3: imported already as 2026-0002: skipped" in dry.output
+    assert "1 rows are valid" in dry.output
+    done = _import(grown, world, "--skip-imported")
+    assert done.exit_code == 0, done.output
+    assert "1 situation imported: 2026-0004 to 2026-0004; 3 imported already, skipped" in (
+        done.output
+    )
+    assert db.count(Situation) == 4
+
+    twice = _import(_csv(tmp_path / "twice.csv", [new.replace("11/03", "12/03")] * 2), world)
+    assert twice.exit_code == 1
+    assert "line 3: the same as line 2" in twice.output
+    assert db.count(Situation) == 4

@@ -16,7 +16,7 @@ from app.auth.schemas import (
 )
 from app.core.caller import PrincipalDep, SettingsDep, allow
 from app.core.db import SessionDep
-from app.core.errors import BadRequest, problem_responses
+from app.core.errors import BadRequest, UnsupportedMediaType, problem_responses
 from app.core.etag import etag
 from app.core.http import AccountId, IfMatch
 from app.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
@@ -30,7 +30,7 @@ _basic = HTTPBasic(
     auto_error=False, description="Client credentials, as an alternative to the form"
 )
 PROBLEMS = problem_responses(400, 401, 403, 404, 409, 412, 422)
-TOKEN_PROBLEMS = problem_responses(400, 401, 422, 429)
+TOKEN_PROBLEMS = problem_responses(400, 401, 415, 422, 429)
 
 
 class UnsupportedGrantType(BadRequest):
@@ -38,8 +38,19 @@ class UnsupportedGrantType(BadRequest):
     title = "Unsupported grant type"
 
 
+def _form_fields(request: Request) -> None:
+    """OAuth 2 sends the token request as form fields: a JSON body is told so, rather than
+    answered that `grant_type` is missing."""
+    if request.headers.get("content-type", "").split(";")[0].strip().endswith("json"):
+        raise UnsupportedMediaType(
+            "The token endpoint takes form fields (application/x-www-form-urlencoded), as OAuth 2 "
+            "asks: grant_type=password&username=…&password=…, not JSON."
+        )
+
+
 @router.post(
     "/token",
+    dependencies=[Depends(_form_fields)],
     responses=TOKEN_PROBLEMS,
     summary="Obtain an access token (OAuth2 password or client-credentials grant)",
 )

@@ -79,6 +79,12 @@ class BadRequest(AppError):
     title = "Bad request"
 
 
+class UnsupportedMediaType(AppError):
+    status_code = 415
+    slug = "unsupported-media-type"
+    title = "Unsupported media type"
+
+
 class Unauthorized(AppError):
     status_code = 401
     slug = "unauthorized"
@@ -188,7 +194,11 @@ def _reason(error: dict[str, Any]) -> str:
     if error.get("type") == "extra_forbidden":
         return "unknown field"
     if error.get("type") == "json_invalid":
-        return "the body is not valid JSON"
+        # Its location is the position in the body where the parser stopped, not a field.
+        loc = error.get("loc", ())
+        where = f" at character {loc[1]}" if len(loc) > 1 else ""
+        why = (error.get("ctx") or {}).get("error")
+        return f"the body is not valid JSON{where}" + (f": {why}" if why else "")
     return str(error.get("msg", "invalid value"))
 
 
@@ -211,8 +221,10 @@ def install_error_handlers(app: FastAPI) -> None:
         errors = []
         for error in exc.errors():
             location, field = _location(tuple(error.get("loc", ())))
+            if error.get("type") == "json_invalid":
+                location, field = "body", ""
             errors.append(FieldError(field=field, location=location, reason=_reason(error)))
-        detail = "; ".join(f"{e.field}: {e.reason}" for e in errors)
+        detail = "; ".join(f"{e.field}: {e.reason}" if e.field else e.reason for e in errors)
         return problem_response(
             request,
             status=422,

@@ -20,7 +20,7 @@ from app.organisations.schemas import (
 
 router = APIRouter()
 Admin = Annotated[Principal, Depends(allow(Role.ADMIN))]
-PROBLEMS = problem_responses(401, 403, 404, 409, 412, 422)
+PROBLEMS = problem_responses(400, 401, 403, 404, 409, 412, 422)
 
 
 @router.get("", responses=PROBLEMS, summary="List the organisations in your reach")

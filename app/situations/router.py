@@ -25,7 +25,7 @@ CASE_WORKERS = (Role.DELEGATE, Role.COORDINATOR, Role.INTRANET)
 CaseWorker = Annotated[Principal, Depends(allow(*CASE_WORKERS))]
 Delegate = Annotated[Principal, Depends(allow(Role.DELEGATE))]
 
-PROBLEMS = problem_responses(401, 403, 404, 409, 412, 422)
+PROBLEMS = problem_responses(400, 401, 403, 404, 409, 412, 422)
 
 
 class SituationQuery(BaseModel):

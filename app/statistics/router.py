@@ -140,7 +140,7 @@ def get_baseline(
 
 @router.put(
     "/baselines/{year}",
-    responses={**PROBLEMS, **problem_responses(412), 201: {"model": schemas.BaselineRead}},
+    responses={**PROBLEMS, **problem_responses(400, 412), 201: {"model": schemas.BaselineRead}},
     summary="Enter or replace a past year's published totals (admin)",
 )
 def put_baseline(
@@ -160,7 +160,10 @@ def put_baseline(
 
 
 @router.delete(
-    "/baselines/{year}", status_code=204, responses=PROBLEMS, summary="Remove a baseline (admin)"
+    "/baselines/{year}",
+    status_code=204,
+    responses={**PROBLEMS, **problem_responses(400, 412, 428)},
+    summary="Remove a baseline (admin)",
 )
 def delete_baseline(
     year: Year, session: SessionDep, principal: Admin, if_match: IfMatch = None

@@ -1,0 +1,58 @@
+"""What an intranet's developer meets first: a malformed body, a token asked for in JSON, an
+ETag sent without its quotes. Each answer says what is wrong, never something else."""
+
+import httpx
+
+from tests.factories import World, situation_body
+from tests.helpers import assert_problem
+
+SITUATIONS = "/api/v1/situations"
+
+
+async def test_a_malformed_json_body_names_the_position_not_a_field(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    response = await client.post(
+        SITUATIONS,
+        content=b'{"organisation": "MRE", oops}',
+        headers={**world.delegate.headers, "Content-Type": "application/json"},
+    )
+    problem = assert_problem(response, 422, slug="validation-failed")
+    (error,) = problem["errors"]
+    assert error["field"] == ""
+    assert error["reason"].startswith("the body is not valid JSON at character 24"), error
+    assert problem["detail"].startswith("the body is not valid JSON"), problem
+
+
+async def test_the_token_endpoint_tells_json_that_it_takes_form_fields(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    response = await client.post(
+        "/api/v1/auth/token",
+        json={"grant_type": "password", "username": world.delegate.username, "password": "x"},
+    )
+    problem = assert_problem(response, 415, slug="unsupported-media-type")
+    assert "form fields" in problem["detail"]
+
+
+async def test_an_etag_without_its_quotes_is_malformed_not_stale(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    """`If-Match: 1` for a record at version 1 is not "changed since you read it": it is
+    refused as malformed, and so the change is not made."""
+    created = await client.post(SITUATIONS, json=situation_body(), headers=world.delegate.headers)
+    assert created.headers["ETag"] == '"1"'
+    path = f"{SITUATIONS}/{created.json()['id']}"
+
+    def patch(if_match: str) -> dict[str, str]:
+        return {**world.delegate.headers, "If-Match": if_match}
+
+    unquoted = await client.patch(path, json={"summary": "Other."}, headers=patch("1"))
+    problem = assert_problem(unquoted, 400)
+    assert "double quotes" in problem["detail"]
+    weak = await client.patch(path, json={"summary": "Other."}, headers=patch('W/"1"'))
+    assert "weak" in assert_problem(weak, 412)["detail"].lower()
+    unchanged = await client.get(path, headers=world.delegate.headers)
+    assert unchanged.json()["summary"] != "Other."
+    quoted = await client.patch(path, json={"summary": "Other."}, headers=patch('"1"'))
+    assert quoted.status_code == 200, quoted.text

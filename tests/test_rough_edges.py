@@ -56,3 +56,23 @@ async def test_an_etag_without_its_quotes_is_malformed_not_stale(
     assert unchanged.json()["summary"] != "Other."
     quoted = await client.patch(path, json={"summary": "Other."}, headers=patch('"1"'))
     assert quoted.status_code == 200, quoted.text
+
+
+async def test_a_situation_is_read_by_its_reference_within_reach_only(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    created = await client.post(SITUATIONS, json=situation_body(), headers=world.delegate.headers)
+    reference, situation_id = created.json()["reference"], created.json()["id"]
+    by_reference = await client.get(f"{SITUATIONS}/{reference}", headers=world.delegate.headers)
+    assert by_reference.status_code == 200, by_reference.text
+    assert by_reference.json()["id"] == situation_id
+    assert by_reference.headers["ETag"] == created.headers["ETag"]
+    history = await client.get(
+        f"{SITUATIONS}/{reference}/history", headers=world.coordinator_a.headers
+    )
+    assert history.status_code == 200, history.text
+    # Another organisation's coordinator: the same "not found" as for a reference never given.
+    theirs = await client.get(f"{SITUATIONS}/{reference}", headers=world.coordinator_b.headers)
+    nobody = await client.get(f"{SITUATIONS}/2026-9999", headers=world.coordinator_b.headers)
+    assert theirs.status_code == nobody.status_code == 404
+    assert theirs.json()["detail"] == nobody.json()["detail"]

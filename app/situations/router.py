@@ -155,6 +155,8 @@ def list_situations(
 def get_situation(
     situation_id: str, session: SessionDep, principal: CaseWorker, response: Response
 ) -> schemas.SituationRead:
+    """By its id, or by its reference (`2026-0042`): every path that names a situation takes
+    either."""
     situation = service.read(session=session, principal=principal, situation_id=situation_id)
     response.headers["ETag"] = etag(situation.version)
     return schemas.to_read(situation)

@@ -285,7 +285,11 @@ class Actor(BaseModel):
 
 
 class RecordBase(BaseModel):
-    id: int
+    id: int = Field(description="The record's id among the records of its kind.")
+    entry_id: str = Field(
+        description="The entry's id within the situation's history: its kind and its id "
+        "(`authority_report-3`)."
+    )
     recorded_at: datetime
     recorded_by: Actor
     situation_version: int | None = Field(
@@ -295,11 +299,22 @@ class RecordBase(BaseModel):
 
 class CreatedEntry(BaseModel):
     kind: Literal["created"] = "created"
+    entry_id: Literal["created"] = "created"
     recorded_at: datetime
     recorded_by: Actor
+    situation_version: Literal[1] = 1
     opened_on: date
     intake_typology: str
     severity: Severity
+
+
+class ErasedEntry(BaseModel):
+    """The end of the retention period erased the narratives and identifying details."""
+
+    kind: Literal["erased"] = "erased"
+    entry_id: Literal["erased"] = "erased"
+    recorded_at: datetime
+    situation_version: int
 
 
 class EditRead(RecordBase):
@@ -355,6 +370,7 @@ class ReopeningRead(RecordBase):
 
 HistoryEntry = Annotated[
     CreatedEntry
+    | ErasedEntry
     | EditRead
     | SeverityChangeRead
     | ReviewRead
@@ -421,6 +437,7 @@ def _actor(account: Account) -> Actor:
 def to_record_read(record: SituationRecord, situation_version: int | None = None) -> Any:
     common: dict[str, Any] = {
         "id": record.id,
+        "entry_id": f"{_KINDS[type(record)]}-{record.id}",
         "recorded_at": record.recorded_at,
         "recorded_by": _actor(record.recorded_by),
         "situation_version": situation_version,
@@ -483,8 +500,27 @@ def to_history(
         intake_typology=situation.intake_typology,
         severity=situation.initial_severity,
     )
+    # Each record moved the situation to its next version, oldest first; so did the erasure.
+    entries: list[Any] = [
+        created,
+        *(to_record_read(r, situation_version=2 + n) for n, r in enumerate(records)),
+    ]
+    if situation.erased_at is not None:
+        entries.append(
+            ErasedEntry(recorded_at=situation.erased_at, situation_version=len(records) + 2)
+        )
     return SituationHistory(
-        situation_id=situation.id,
-        reference=situation.reference,
-        entries=[created, *(to_record_read(r) for r in records)],
+        situation_id=situation.id, reference=situation.reference, entries=entries
     )
+
+
+# Each kind of record, as a history names it.
+_KINDS: dict[type[SituationRecord], str] = {
+    SituationEdit: "edited",
+    SeverityChange: "severity_changed",
+    YearEndReview: "year_end_review",
+    AuthorityReport: "authority_report",
+    DelegateAction: "action",
+    Closure: "closed",
+    Reopening: "reopened",
+}

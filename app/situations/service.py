@@ -1,6 +1,7 @@
 """Situations: their opening, reading, listing and correction. What happens to them after is in
 `records.py`, the rules about their dates in `rules.py`, who may reach them in `scoping.py`."""
 
+import re
 import uuid
 from collections import Counter
 from collections.abc import Sequence
@@ -52,6 +53,10 @@ class SituationFilters:
     opened_to: date | None = None
     red_without_report: bool | None = None
     reference: str | None = None
+
+
+# A situation's reference as `reference_of` writes it.
+REFERENCE = re.compile(r"[0-9]{4}-[0-9]{4,9}")
 
 
 def reference_of(year: int, sequence: int) -> str:
@@ -227,9 +232,15 @@ _CODES_KNOWN = select(
 def get_or_404(
     *, session: Session, principal: Principal, situation_id: str, for_update: bool = False
 ) -> Situation:
-    if not _is_uuid(situation_id):
+    """The situation of this id or reference (`2026-0042`), if it is within the principal's
+    reach; otherwise "not found", the same for another organisation's as for none."""
+    if _is_uuid(situation_id):
+        named = Situation.id == situation_id
+    elif REFERENCE.fullmatch(situation_id):
+        named = Situation.reference == situation_id
+    else:
         raise NotFound("No situation has this id.")
-    stmt = scoping.readable_situations(principal).where(Situation.id == situation_id)
+    stmt = scoping.readable_situations(principal).where(named)
     if for_update:
         stmt = stmt.with_for_update(of=Situation)
     situation = session.scalar(stmt)

@@ -559,6 +559,8 @@ def write_rows(*, session: Session, principal: Principal, planned: list[Planned]
         session=session, principal=principal, openings=openings
     )
     subscriptions = outbox.Subscriptions(session)
+    # The reports, then the closures, each in a flush of their own: each record moves its
+    # situation to its next version, as when they are recorded through the API.
     for plan, situation in zip(planned, situations, strict=True):
         if plan.report:
             situation_records.write_report(
@@ -568,6 +570,8 @@ def write_rows(*, session: Session, principal: Principal, planned: list[Planned]
                 data=plan.report,
                 subscriptions=subscriptions,
             )
+    session.flush()
+    for plan, situation in zip(planned, situations, strict=True):
         if plan.closure:
             situation_records.write_closure(
                 session=session,

@@ -331,6 +331,14 @@ async def test_history_in_order_with_who_and_when(
     ]
     times = [e["recorded_at"] for e in history["entries"]]
     assert times == sorted(times)
+    # Each entry has an id of its own within the history, and says the situation's version
+    # (its ETag) right after it: the last one is the ETag now.
+    entry_ids = [e["entry_id"] for e in history["entries"]]
+    assert len(set(entry_ids)) == len(entry_ids) == 7
+    versions = [e["situation_version"] for e in history["entries"]]
+    assert versions == list(range(1, 8))
+    now = await client.get(f"{URL}/{sid}", headers=world.delegate.headers)
+    assert now.headers["ETag"] == f'"{versions[-1]}"'
     assert history["entries"][0]["severity"] == "orange"
     assert history["reference"] == created["reference"]
 

@@ -115,6 +115,9 @@ def test_dry_run_then_import(cli_env: None, world: World, db: Database, tmp_path
     assert db.count(AuthorityReport) == 1
     assert db.count(Closure) == 2
     assert len(db.all(select(AuditEntry).where(AuditEntry.action == "situation.create"))) == 3
+    # Reported, then closed: two versions after its opening, as through the API.
+    assert stored["2026-0002"].version == 3
+    assert stored["2026-0003"].version == 2
 
 
 def test_xlsx(cli_env: None, world: World, db: Database, tmp_path: Path) -> None:

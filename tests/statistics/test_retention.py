@@ -118,9 +118,14 @@ async def test_statistics_stay_the_same(
     assert (situation["summary"], situation["site"], situation["age_group"]) == ("", None, None)
     assert situation["intake_typology"] == "M1"
     assert situation["closure"]["typology"] == "M2"
+    read = await client.get(path, headers=world.delegate.headers)
     history = await client.get(f"{path}/history", headers=world.delegate.headers)
     assert secret not in history.text
     assert "adult" not in history.text  # the corrected value went with the rest
+    # The erasure ends the history, at the version it moved the situation to.
+    last = history.json()["entries"][-1]
+    assert (last["kind"], last["recorded_at"][:10]) == ("erased", situation["erased_at"][:10])
+    assert read.headers["ETag"] == f'"{last["situation_version"]}"'
     edits = db.all(select(SituationEdit.changes))
     assert [{"field": "age_group"}] in edits
     assert all(secret not in r for r in db.all(select(IdempotencyRecord.body)))

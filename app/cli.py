@@ -6,21 +6,25 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import Annotated, Literal, TextIO
 
 import typer
 from pydantic import ValidationError
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import models as _every_model  # noqa: F401  (all tables known to the mappers)
 from app.auth import service as auth_service
+from app.auth.models import Account
 from app.core import crypto
 from app.core.config import get_settings
 from app.core.db import make_engine, make_sessionmaker, transaction
 from app.core.errors import AppError
+from app.core.etag import etag
 from app.core.migrate import upgrade_to_head
 from app.core.principal import AccountKind, Principal, Role
+from app.organisations.models import Organisation
 
 # No local variables in a traceback: they would show passwords and keys.
 app = typer.Typer(
@@ -47,7 +51,15 @@ app.add_typer(webhooks, name="webhooks")
 retention = typer.Typer(help="The end of the retention period.", no_args_is_help=True)
 app.add_typer(retention, name="retention")
 
-RoleOption = Annotated[Role, typer.Option(help="admin, delegate, coordinator, intranet, reporter")]
+sites = typer.Typer(help="The sites (services, houses) of an organisation.", no_args_is_help=True)
+app.add_typer(sites, name="sites")
+authorities = typer.Typer(help="The authorities a situation is reported to.", no_args_is_help=True)
+app.add_typer(authorities, name="authorities")
+
+PersonRole = Literal["admin", "delegate", "coordinator", "reporter"]
+ClientRole = Literal["intranet", "reporter"]
+EmailOption = Annotated[str, typer.Option(help="The account's login e-mail.")]
+ClientIdOption = Annotated[str, typer.Option(help="The client's client_id (cli_…).")]
 OrganisationOption = Annotated[
     str | None, typer.Option(help="Organisation code (coordinator and intranet roles).")
 ]
@@ -106,7 +118,7 @@ def serve(
 @users.command("create")
 def create_user(
     email: Annotated[str, typer.Option(help="Login e-mail.")],
-    role: RoleOption,
+    role: Annotated[PersonRole, typer.Option(help="What the person does in the register.")],
     organisation: OrganisationOption = None,
     password: Annotated[
         str | None, typer.Option(help="At least 12 characters; asked for when left out.")
@@ -114,14 +126,7 @@ def create_user(
     name: Annotated[str | None, typer.Option(help="Display name.")] = None,
 ) -> None:
     """Create a person's account."""
-    if password is None:
-        if not sys.stdin.isatty():
-            password = sys.stdin.readline().rstrip("\n")
-        else:
-            password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    if len(password) < 12:
-        typer.secho("error: the password needs at least 12 characters", fg="red", err=True)
-        raise typer.Exit(code=1)
+    password = _new_password(password)
     with _sessions(get_settings().database_url) as factory:
         try:
             with transaction(factory) as session:
@@ -129,7 +134,7 @@ def create_user(
                     session=session,
                     principal=None,
                     email=email,
-                    role=role,
+                    role=Role(role),
                     password=password,
                     organisation_code=organisation,
                     display_name=name,
@@ -165,7 +170,9 @@ def unlock_user(
 @clients.command("create")
 def create_client(
     name: Annotated[str, typer.Option(help="What the client is, e.g. 'MRE intranet'.")],
-    role: RoleOption,
+    role: Annotated[
+        ClientRole, typer.Option(help="intranet: files for its organisation; reporter: statistics.")
+    ],
     organisation: OrganisationOption = None,
 ) -> None:
     """Create a machine client and print its secret, once."""
@@ -176,7 +183,7 @@ def create_client(
                     session=session,
                     principal=None,
                     name=name,
-                    role=role,
+                    role=Role(role),
                     organisation_code=organisation,
                 )
                 typer.echo(f"client_id={account.username}")
@@ -205,6 +212,210 @@ def create_organisation(
                 typer.echo(f"created organisation {data.code}")
         except AppError as error:
             _fail(error)
+
+
+def _new_password(password: str | None) -> str:
+    """The password given, or asked for (twice, hidden), or read from standard input."""
+    if password is None:
+        if not sys.stdin.isatty():
+            password = sys.stdin.readline().rstrip("\n")
+        else:
+            password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < 12:
+        typer.secho("error: the password needs at least 12 characters", fg="red", err=True)
+        raise typer.Exit(code=1)
+    return password
+
+
+def _account(session: Session, kind: AccountKind, name: str) -> Account:
+    account = auth_service.find(session=session, kind=kind, name=name)
+    if account is None:
+        what = "person's account" if kind is AccountKind.PERSON else "client"
+        typer.secho(f"error: no {what} is named {name}", fg="red", err=True)
+        raise typer.Exit(code=1)
+    return account
+
+
+def _list_accounts(kind: AccountKind, everyone: bool) -> None:
+    with _sessions(get_settings().database_url) as factory, transaction(factory) as session:
+        codes = dict(session.execute(select(Organisation.id, Organisation.code)).all())
+        statement = select(Account).where(Account.kind == kind).order_by(Account.id)
+        if not everyone:
+            statement = statement.where(Account.active.is_(True))
+        for account in session.scalars(statement):
+            state = "active" if account.active else "disabled"
+            organisation = codes.get(account.organisation_id or 0, "-")
+            typer.echo(
+                f"{account.id:>5}  {account.role.value:<12} {organisation:<8} {state:<9} "
+                f"{account.username}  {account.display_name}"
+            )
+
+
+def _set_active(kind: AccountKind, name: str, active: bool) -> None:
+    with _sessions(get_settings().database_url) as factory:
+        try:
+            with transaction(factory) as session:
+                account = _account(session, kind, name)
+                auth_service.update(
+                    session=session,
+                    principal=None,
+                    account_id=account.id,
+                    if_match=etag(account.version),
+                    active=active,
+                )
+        except AppError as error:
+            _fail(error)
+    said = "enabled" if active else "disabled: its tokens stop working at once"
+    typer.echo(f"{name}: {said}")
+
+
+@users.command("list")
+def list_users(
+    everyone: Annotated[
+        bool, typer.Option("--all", help="Disabled accounts too.", metavar="")
+    ] = False,
+) -> None:
+    """People's accounts: id, role, organisation, state, e-mail, name."""
+    _list_accounts(AccountKind.PERSON, everyone)
+
+
+@users.command("disable")
+def disable_user(email: EmailOption) -> None:
+    """Disable an account: it can no longer log in, and its tokens stop working at once."""
+    _set_active(AccountKind.PERSON, email, False)
+
+
+@users.command("enable")
+def enable_user(email: EmailOption) -> None:
+    """Enable a disabled account again."""
+    _set_active(AccountKind.PERSON, email, True)
+
+
+@users.command("reset-password")
+def reset_password(
+    email: EmailOption,
+    password: Annotated[
+        str | None, typer.Option(help="At least 12 characters; asked for when left out.")
+    ] = None,
+) -> None:
+    """Give an account a new password: its tokens stop working, its owner logs in again."""
+    password = _new_password(password)
+    with _sessions(get_settings().database_url) as factory:
+        try:
+            with transaction(factory) as session:
+                account = _account(session, AccountKind.PERSON, email)
+                auth_service.set_password(
+                    session=session, principal=None, account=account, password=password
+                )
+        except AppError as error:
+            _fail(error)
+    typer.echo(f"{email}: new password set")
+
+
+@clients.command("list")
+def list_clients(
+    everyone: Annotated[
+        bool, typer.Option("--all", help="Disabled clients too.", metavar="")
+    ] = False,
+) -> None:
+    """Machine clients: id, role, organisation, state, client_id, name."""
+    _list_accounts(AccountKind.CLIENT, everyone)
+
+
+@clients.command("rotate")
+def rotate_client(client_id: ClientIdOption) -> None:
+    """Give a client a new secret, printed once: the old one and its tokens stop working."""
+    with _sessions(get_settings().database_url) as factory:
+        try:
+            with transaction(factory) as session:
+                account = _account(session, AccountKind.CLIENT, client_id)
+                _, secret = auth_service.rotate_client_secret(
+                    session=session, principal=None, account_id=account.id
+                )
+        except AppError as error:
+            _fail(error)
+    typer.echo(f"client_secret={secret}")
+    typer.secho("Store the secret now: it is not shown again.", err=True)
+
+
+@clients.command("disable")
+def disable_client(client_id: ClientIdOption) -> None:
+    """Disable a client: its tokens stop working at once."""
+    _set_active(AccountKind.CLIENT, client_id, False)
+
+
+@organisations.command("list")
+def list_organisations() -> None:
+    """Member organisations: code, state, name."""
+    from app.organisations import service as organisation_service
+
+    with _sessions(get_settings().database_url) as factory, transaction(factory) as session:
+        for organisation in organisation_service.list_(session=session, principal=None):
+            state = "active" if organisation.active else "inactive"
+            typer.echo(f"{organisation.code:<8} {state:<9} {organisation.name}")
+
+
+@sites.command("add")
+def add_site(
+    organisation: Annotated[str, typer.Option(help="The organisation's code.")],
+    name: Annotated[str, typer.Option(help="The site's name, as the delegates know it.")],
+) -> None:
+    """Add a site to an organisation."""
+    from app.organisations import service as organisation_service
+
+    with _sessions(get_settings().database_url) as factory:
+        try:
+            with transaction(factory) as session:
+                site = organisation_service.create_site(
+                    session=session, principal=None, code=organisation, name=name
+                )
+                typer.echo(f"added site {site.name} to {organisation} (id {site.id})")
+        except AppError as error:
+            _fail(error)
+
+
+@sites.command("list")
+def list_sites(
+    organisation: Annotated[str, typer.Option(help="The organisation's code.")],
+) -> None:
+    """An organisation's sites: id, state, name."""
+    from app.organisations import service as organisation_service
+
+    with _sessions(get_settings().database_url) as factory:
+        try:
+            with transaction(factory) as session:
+                for site in organisation_service.list_sites(
+                    session=session, principal=None, code=organisation
+                ):
+                    state = "active" if site.active else "inactive"
+                    typer.echo(f"{site.id:>5}  {state:<9} {site.name}")
+        except AppError as error:
+            _fail(error)
+
+
+@authorities.command("add")
+def add_authority(
+    code: Annotated[str, typer.Option(help="Short code, e.g. ombudsman.")],
+    label_fr: Annotated[str, typer.Option(help="The name in French.")],
+    label_en: Annotated[str, typer.Option(help="The name in English.")],
+    label_de: Annotated[str, typer.Option(help="The name in German.")],
+) -> None:
+    """Add an authority a situation can be reported to."""
+    from app.reference import service as reference_service
+    from app.reference.schemas import AuthorityCreate
+
+    try:
+        data = AuthorityCreate(code=code, label_fr=label_fr, label_en=label_en, label_de=label_de)
+    except ValidationError as error:
+        typer.secho(f"error: {_reasons(error)}", fg="red", err=True)
+        raise typer.Exit(code=1) from None
+    with _sessions(get_settings().database_url) as factory:
+        try:
+            with transaction(factory) as session:
+                reference_service.create_authority(session=session, principal=None, data=data)
+        except AppError as error:
+            _fail(error)
+    typer.echo(f"added authority {code}")
 
 
 @keys.command("generate")
@@ -247,7 +458,8 @@ def verify_audit() -> None:
 @retention.command("apply")
 def apply_retention(
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="List what would be erased; change nothing.")
+        bool,
+        typer.Option("--dry-run", help="List what would be erased; change nothing.", metavar=""),
     ] = False,
     as_of: Annotated[
         str | None, typer.Option(help="The day to count from (YYYY-MM-DD); default today.")
@@ -304,13 +516,14 @@ def import_situations(
     file: Annotated[Path, typer.Argument(help="A .csv or .xlsx file, one situation a row.")],
     as_: AsOption,
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Check every row; write nothing.")
+        bool, typer.Option("--dry-run", help="Check every row; write nothing.", metavar="")
     ] = False,
     skip_imported: Annotated[
         bool,
         typer.Option(
             "--skip-imported",
             help="Skip the rows imported already (saying which), instead of refusing the file.",
+            metavar="",
         ),
     ] = False,
 ) -> None:
@@ -416,7 +629,7 @@ def _private_text_file(path: Path) -> TextIO:
 
 @webhooks.command("deliver")
 def deliver_webhooks(
-    once: Annotated[bool, typer.Option("--once", help="One round, then stop.")] = False,
+    once: Annotated[bool, typer.Option("--once", help="One round, then stop.", metavar="")] = False,
     every: Annotated[float, typer.Option(help="Seconds between rounds.")] = 5.0,
 ) -> None:
     """Send the webhook deliveries that are due (the server does it too, unless
@@ -539,7 +752,9 @@ def backup_database(
 @app.command("restore")
 def restore_database(
     source: Annotated[Path, typer.Argument(help="A file written by `bientraitance backup`.")],
-    yes: Annotated[bool, typer.Option("--yes", help="Replace the current data.")] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Replace the current data.", metavar="")
+    ] = False,
 ) -> None:
     """Replace the SQLite database's content with a backup, then migrate it to the latest
     schema. Stop the service first."""

@@ -10,10 +10,11 @@ from app.core.principal import ORGANISATION_ROLES, Principal
 from app.organisations.models import Organisation, Site
 
 
-def readable_organisations(principal: Principal) -> Select[Organisation]:
-    """A coordinator or intranet client sees its own organisation only."""
+def readable_organisations(principal: Principal | None) -> Select[Organisation]:
+    """A coordinator or intranet client sees its own organisation only; the command (None),
+    run on the server, sees them all."""
     stmt = select(Organisation)
-    if principal.role in ORGANISATION_ROLES:
+    if principal is not None and principal.role in ORGANISATION_ROLES:
         stmt = stmt.where(Organisation.id == principal.organisation_id)
     return stmt
 
@@ -26,7 +27,7 @@ def get_by_code(*, session: Session, code: str) -> Organisation | None:
 _BY_CODE = select(Organisation).where(Organisation.code == bindparam("code"))
 
 
-def get_or_404(*, session: Session, principal: Principal, code: str) -> Organisation:
+def get_or_404(*, session: Session, principal: Principal | None, code: str) -> Organisation:
     organisation = session.scalar(
         readable_organisations(principal).where(Organisation.code == code.strip().upper())
     )
@@ -35,7 +36,7 @@ def get_or_404(*, session: Session, principal: Principal, code: str) -> Organisa
     return organisation
 
 
-def list_(*, session: Session, principal: Principal) -> list[Organisation]:
+def list_(*, session: Session, principal: Principal | None) -> list[Organisation]:
     return list(session.scalars(readable_organisations(principal).order_by(Organisation.code)))
 
 
@@ -81,7 +82,7 @@ def update(
     return organisation
 
 
-def list_sites(*, session: Session, principal: Principal, code: str) -> list[Site]:
+def list_sites(*, session: Session, principal: Principal | None, code: str) -> list[Site]:
     organisation = get_or_404(session=session, principal=principal, code=code)
     return list(
         session.scalars(
@@ -90,7 +91,7 @@ def list_sites(*, session: Session, principal: Principal, code: str) -> list[Sit
     )
 
 
-def create_site(*, session: Session, principal: Principal, code: str, name: str) -> Site:
+def create_site(*, session: Session, principal: Principal | None, code: str, name: str) -> Site:
     organisation = get_or_404(session=session, principal=principal, code=code)
     exists = session.scalar(
         select(Site.id).where(Site.organisation_id == organisation.id, Site.name == name)

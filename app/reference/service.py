@@ -39,7 +39,7 @@ def active_authority(*, session: Session, code: str) -> Authority | None:
 
 
 def create_authority(
-    *, session: Session, principal: Principal, data: AuthorityCreate
+    *, session: Session, principal: Principal | None, data: AuthorityCreate
 ) -> ReferenceItem:
     if session.get(Authority, data.code) is not None:
         raise Conflict("An authority with this code exists already.")

@@ -24,6 +24,7 @@ from app.core.errors import AppError
 from app.core.etag import etag
 from app.core.migrate import upgrade_to_head
 from app.core.principal import AccountKind, Principal, Role
+from app.demo import DEMO_DATABASE_URL
 from app.organisations.models import Organisation
 
 # No local variables in a traceback: they would show passwords and keys.
@@ -705,18 +706,29 @@ def demo(
     password: Annotated[
         str | None, typer.Option(help="The demo accounts' password (default: a random one).")
     ] = None,
+    database_url: Annotated[
+        str, typer.Option(help="The demo's own database, never the register's.")
+    ] = DEMO_DATABASE_URL,
+    fresh: Annotated[
+        bool,
+        typer.Option(
+            "--fresh", help="Empty the demo's database first (it holds the demo only).", metavar=""
+        ),
+    ] = False,
 ) -> None:
-    """Fill a fresh database with fictional organisations, accounts and situations over three
-    years, to explore the API and the annual report."""
+    """Fill a database of its own with fictional organisations, accounts and situations over
+    three years, to explore the API and the annual report."""
     from datetime import date
 
     from app import demo as demo_data
 
     settings = get_settings()
-    upgrade_to_head(settings.database_url)
+    upgrade_to_head(database_url)
     crypto.install(crypto.load_keyring(settings))
     try:
-        with _sessions(settings.database_url) as factory:
+        if fresh:
+            _start_the_demo_again(database_url)
+        with _sessions(database_url) as factory:
             made = demo_data.fill(
                 factory, today=date.today(), situations=situations, seed=seed, password=password
             )
@@ -732,6 +744,27 @@ def demo(
         typer.echo(f"  {role:<12} {email}")
     client_id, secret = made.reporter_client
     typer.echo(f"Annual-report client: client_id={client_id} client_secret={secret}")
+    typer.echo(f"Serve it: BIENTRAITANCE_DATABASE_URL={database_url} sh scripts/serve.sh")
+
+
+def _start_the_demo_again(database_url: str) -> None:
+    """Remove the demo's SQLite database, once sure it holds the demo and nothing else."""
+    from app import demo as demo_data
+    from app.core.backup import sqlite_path
+
+    with _sessions(database_url) as factory:
+        if not demo_data.holds_the_demo_only(factory):
+            raise demo_data.DemoRefused(
+                "--fresh empties only a database that holds the demo and nothing else"
+            )
+    if not database_url.startswith("sqlite"):
+        raise demo_data.DemoRefused(
+            "--fresh starts a SQLite demo database again; empty a server's with its own tools"
+        )
+    database = sqlite_path(database_url)
+    for path in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
+        path.unlink(missing_ok=True)
+    upgrade_to_head(database_url)
 
 
 @app.command("backup")

@@ -45,6 +45,19 @@ class DemoRefused(Exception):
     pass
 
 
+# The demo's own database, beside the register's (`bientraitance.db`): fiction never mixes with
+# real situations.
+DEMO_DATABASE_URL = "sqlite:///bientraitance-demo.db"
+
+
+def holds_the_demo_only(factory: sessionmaker[Session]) -> bool:
+    """Whether the database holds the demo's organisations and nothing else of its own: only
+    such a database may be started again."""
+    with transaction(factory, read_only=True) as session:
+        codes = set(session.scalars(select(Organisation.code)))
+    return codes == {code for code, _, _ in ORGANISATIONS}
+
+
 @dataclass(frozen=True)
 class DemoAccounts:
     password: str
@@ -69,7 +82,10 @@ def fill(
         if session.scalar(select(func.count()).select_from(Situation)) or session.scalar(
             select(func.count()).select_from(Organisation)
         ):
-            raise DemoRefused("the database holds data already: the demo fills an empty one")
+            raise DemoRefused(
+                "the database holds data already: the demo fills an empty one "
+                "(--fresh starts the demo's database again)"
+            )
         for code, name, sites in ORGANISATIONS:
             organisation = organisation_service.create(
                 session=session, principal=None, code=code, name=name

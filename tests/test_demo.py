@@ -25,14 +25,19 @@ async def test_demo(settings: Settings, tmp_path: Path, monkeypatch: pytest.Monk
     get_settings.cache_clear()
     runner = CliRunner()
     try:
-        made = runner.invoke(cli, ["demo", "--situations", "80", "--password", PASSWORD])
-        again = runner.invoke(cli, ["demo", "--situations", "5"])
+        demo = ["demo", "--database-url", url]
+        again = runner.invoke(cli, [*demo, "--situations", "5"])
+        assert again.exit_code == 0, again.output
+        refused = runner.invoke(cli, [*demo, "--situations", "5"])
+        made = runner.invoke(cli, [*demo, "--fresh", "--situations", "80", "--password", PASSWORD])
     finally:
         get_settings.cache_clear()
+    assert refused.exit_code == 1
+    assert "holds data already" in refused.output
+    assert "--fresh" in refused.output
     assert made.exit_code == 0, made.output
     assert "delegue@demo.invalid" in made.output
-    assert again.exit_code == 1
-    assert "holds data already" in again.output
+    assert f"BIENTRAITANCE_DATABASE_URL={url}" in made.output
     client_id, secret = re.search(r"client_id=(\S+) client_secret=(\S+)", made.output).groups()  # type: ignore[union-attr]
 
     app = create_app(settings.model_copy(update={"database_url": url}))
@@ -91,3 +96,33 @@ async def test_demo(settings: Settings, tmp_path: Path, monkeypatch: pytest.Monk
     engine = make_engine(url)
     assert chain.verify(make_sessionmaker(engine)).intact
     engine.dispose()
+
+
+def test_the_demo_never_fills_or_empties_the_register(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """By default the demo has a database of its own, not the one the service is set to; and
+    --fresh empties only a database that holds the demo and nothing else."""
+    register = tmp_path / "register.db"
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BIENTRAITANCE_DATABASE_URL", f"sqlite:///{register}")
+    monkeypatch.setenv("BIENTRAITANCE_ENCRYPTION_KEYS", TEST_ENCRYPTION_KEYS)
+    get_settings.cache_clear()
+    runner = CliRunner()
+    try:
+        assert runner.invoke(cli, ["migrate"]).exit_code == 0
+        created = runner.invoke(cli, ["organisations", "create", "--code", "MRE", "--name", "M"])
+        assert created.exit_code == 0, created.output
+        made = runner.invoke(cli, ["demo", "--situations", "5"])
+        assert made.exit_code == 0, made.output
+        assert (tmp_path / "bientraitance-demo.db").exists()
+        emptied = runner.invoke(cli, ["demo", "--database-url", f"sqlite:///{register}", "--fresh"])
+        assert emptied.exit_code == 1
+        assert "holds the demo and nothing else" in emptied.output
+    finally:
+        get_settings.cache_clear()
+    engine = make_engine(f"sqlite:///{register}")
+    with engine.connect() as connection:
+        codes = [row[0] for row in connection.exec_driver_sql("SELECT code FROM organisations")]
+    engine.dispose()
+    assert codes == ["MRE"]

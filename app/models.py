@@ -6,7 +6,7 @@ from app.auth.models import Account
 from app.core.db import Base
 from app.idempotency.models import IdempotencyRecord
 from app.organisations.models import Organisation, Site
-from app.reference.models import AgeGroup, Authority, RequesterKind
+from app.reference.models import AgeGroup, Authority, DelegateActionKind, RequesterKind
 from app.situations.models import (
     AuthorityReport,
     Closure,
@@ -32,6 +32,7 @@ __all__ = [
     "Base",
     "Closure",
     "DelegateAction",
+    "DelegateActionKind",
     "IdempotencyRecord",
     "Organisation",
     "ReferenceCounter",

@@ -308,6 +308,9 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("GET", "/api/v1/reference/age-groups"): Operation(
         ALL, _call("GET", "/api/v1/reference/age-groups")
     ),
+    ("GET", "/api/v1/reference/action-kinds"): Operation(
+        ALL, _call("GET", "/api/v1/reference/action-kinds")
+    ),
     ("GET", "/api/v1/statistics/annual/{year}"): Operation(
         ALL,
         _call("GET", "/api/v1/statistics/annual/2026", params={"organisation": "{org}"}),

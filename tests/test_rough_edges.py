@@ -3,6 +3,7 @@ ETag sent without its quotes. Each answer says what is wrong, never something el
 
 import httpx
 
+from app.situations.enums import ActionKind
 from tests.factories import World, situation_body
 from tests.helpers import assert_problem
 
@@ -76,3 +77,25 @@ async def test_a_situation_is_read_by_its_reference_within_reach_only(
     nobody = await client.get(f"{SITUATIONS}/2026-9999", headers=world.coordinator_b.headers)
     assert theirs.status_code == nobody.status_code == 404
     assert theirs.json()["detail"] == nobody.json()["detail"]
+
+
+async def test_the_kinds_of_an_action_are_reference_data(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    """Listed with their labels in each language, exactly the codes an action takes; an unknown
+    one is refused, naming them."""
+    listed = await client.get(
+        "/api/v1/reference/action-kinds", params={"lang": "de"}, headers=world.delegate.headers
+    )
+    assert listed.status_code == 200, listed.text
+    items = {item["code"]: item["label"] for item in listed.json()["items"]}
+    assert set(items) == {kind.value for kind in ActionKind}
+    assert items["call"] == "Telefonat"
+    created = await client.post(SITUATIONS, json=situation_body(), headers=world.delegate.headers)
+    unknown = await client.post(
+        f"{SITUATIONS}/{created.json()['id']}/actions",
+        json={"kind": "séance", "occurred_on": "2026-03-14", "duration_minutes": 30},
+        headers=world.delegate.headers,
+    )
+    problem = assert_problem(unknown, 422, field="kind")
+    assert "call" in str(problem["errors"])

@@ -31,3 +31,13 @@ class AgeGroup(Labelled, Base):
 
     code: Mapped[str] = mapped_column(String(40), primary_key=True)
     position: Mapped[int]
+
+
+class DelegateActionKind(Labelled, Base):
+    """What a delegate did on a situation (a meeting, a call...): the codes of
+    `situations.enums.ActionKind`, with their labels."""
+
+    __tablename__ = "action_kinds"
+
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    position: Mapped[int]

@@ -45,3 +45,14 @@ def list_age_groups(
     session: SessionDep, _principal: PrincipalDep, lang: Language = Language.FR
 ) -> ReferenceList:
     return service.age_groups(session=session, lang=lang)
+
+
+@router.get(
+    "/action-kinds",
+    responses=PROBLEMS,
+    summary="What a delegate may log as an action: a meeting, a call...",
+)
+def list_action_kinds(
+    session: SessionDep, _principal: PrincipalDep, lang: Language = Language.FR
+) -> ReferenceList:
+    return service.action_kinds(session=session, lang=lang)

@@ -1,4 +1,5 @@
-"""Reference data other than the typology: authorities, who asks, age groups."""
+"""Reference data other than the typology: authorities, who asks, age groups, the kinds of a
+delegate's action."""
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -7,7 +8,7 @@ from app.audit import service as audit_service
 from app.core.errors import Conflict
 from app.core.principal import Principal
 from app.reference.labels import Language
-from app.reference.models import AgeGroup, Authority, RequesterKind
+from app.reference.models import AgeGroup, Authority, DelegateActionKind, RequesterKind
 from app.reference.schemas import AuthorityCreate, ReferenceItem, ReferenceList
 
 
@@ -21,6 +22,13 @@ def authorities(*, session: Session, lang: Language) -> ReferenceList:
 
 def requester_kinds(*, session: Session, lang: Language) -> ReferenceList:
     rows = session.scalars(select(RequesterKind).order_by(RequesterKind.position))
+    return ReferenceList(
+        lang=lang, items=[ReferenceItem(code=r.code, label=r.label(lang)) for r in rows]
+    )
+
+
+def action_kinds(*, session: Session, lang: Language) -> ReferenceList:
+    rows = session.scalars(select(DelegateActionKind).order_by(DelegateActionKind.position))
     return ReferenceList(
         lang=lang, items=[ReferenceItem(code=r.code, label=r.label(lang)) for r in rows]
     )

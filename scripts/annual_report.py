@@ -35,6 +35,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "fr": {
         "title": "Délégués à la Bientraitance — statistiques {year}",
         "subtitle": "Comparaison avec {before} ({source}). Établi le {today}.",
+        "provisional": "Chiffres provisoires : l'année {year} n'est pas terminée.",
         "scope_all": "Ensemble du réseau",
         "scope_one": "Organisation {code}",
         "source_records": "registre",
@@ -86,6 +87,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "en": {
         "title": "Bientraitance delegates — statistics {year}",
         "subtitle": "Compared with {before} ({source}). Produced on {today}.",
+        "provisional": "Provisional figures: {year} has not ended yet.",
         "scope_all": "Whole network",
         "scope_one": "Organisation {code}",
         "source_records": "register",
@@ -136,6 +138,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "de": {
         "title": "Delegierte für Bientraitance — Statistik {year}",
         "subtitle": "Verglichen mit {before} ({source}). Erstellt am {today}.",
+        "provisional": "Vorläufige Zahlen: das Jahr {year} ist noch nicht abgeschlossen.",
         "scope_all": "Gesamtes Netzwerk",
         "scope_one": "Organisation {code}",
         "source_records": "Register",
@@ -210,6 +213,14 @@ tr.zero td { color: #999; }
 .note { color: #555; font-size: .88rem; } figure { margin: 1rem 0; }
 svg { max-width: 100%; height: auto; }
 ul.requal li { margin: .15rem 0; }
+.provisional { border-left: 4px solid #c0392b; padding: .3rem .7rem; background: #fdf2f0; }
+@page { size: A4; margin: 15mm; }
+@media print {
+  body { margin: 0; max-width: none; font-size: 10pt; }
+  h2 { break-after: avoid; }
+  table, figure, .card, .cards { break-inside: avoid; }
+  .card { background: none; }
+}
 """
 
 
@@ -260,15 +271,36 @@ def _count(figure: dict[str, Any], key: str, threshold: int | None) -> str:
     return "–" if value is None else f"{value:,}".replace(",", "\u202f")
 
 
+# The language of the report, for its numbers and dates: set by `render_html`.
+LANG = "fr"
+MONTHS = {
+    "fr": "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
+    "en": "January February March April May June July August September October November December",
+    "de": "Januar Februar März April Mai Juni Juli August September Oktober November Dezember",
+}
+
+
+def _percent(value: float, sign: bool = False) -> str:
+    """`18,1 %` in French and German, `18.1%` in English."""
+    text = f"{value:+.1f}" if sign else f"{value:.1f}"
+    if LANG == "en":
+        return f"{text}%"
+    return text.replace(".", ",") + "\u00a0%"
+
+
+def _long_date(day: date) -> str:
+    """`3 décembre 2026`, `3 December 2026`, `3. Dezember 2026`."""
+    month = MONTHS[LANG].split()[day.month - 1]
+    return f"{day.day}. {month} {day.year}" if LANG == "de" else f"{day.day} {month} {day.year}"
+
+
 def _change(figure: dict[str, Any]) -> str:
     change = figure["change_pct"]
-    if change is None:
-        return "–"
-    return f"{change:+.1f}\u00a0%"
+    return "–" if change is None else _percent(change, sign=True)
 
 
 def _share(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1f}\u00a0%"
+    return "–" if value is None else _percent(value)
 
 
 def _svg(figure: Any) -> str:
@@ -376,6 +408,8 @@ def _table(
 
 
 def render_html(stats: Stats, lang: str) -> str:
+    global LANG
+    LANG = lang
     t = TEXTS[lang]
     n = stats["suppress_below"]
     esc = html.escape
@@ -390,7 +424,7 @@ def render_html(stats: Stats, lang: str) -> str:
         else t["scope_all"]
     )
     source = t[f"source_{stats['comparison']['source']}"]
-    subtitle = t["subtitle"].format(before=before, source=source, today=date.today().isoformat())
+    subtitle = t["subtitle"].format(before=before, source=source, today=_long_date(date.today()))
     title = esc(t["title"].format(year=year))
     groups = {g["code"]: g for g in stats["groups"]}
     reports = {r["status"]: r for r in stats["reports"]}
@@ -400,6 +434,11 @@ def render_html(stats: Stats, lang: str) -> str:
         f"<title>{title}</title><style>{STYLE}</style></head><body>",
         f"<h1>{title}</h1>",
         f'<p class="subtitle">{scope} · {esc(subtitle)}</p>',
+        *(
+            [f'<p class="provisional">{esc(t["provisional"].format(year=year))}</p>']
+            if year >= date.today().year
+            else []
+        ),
         f'<h2>{t["key_figures"]}</h2><div class="cards">',
     ]
 
@@ -562,6 +601,15 @@ def render_html(stats: Stats, lang: str) -> str:
     return "\n".join(parts)
 
 
+def _said(response: httpx.Response) -> str:
+    """What the service said of a refusal, in one line."""
+    try:
+        detail = response.json().get("detail") or response.json().get("title")
+    except ValueError:
+        detail = None
+    return f"{response.status_code} {detail or response.reason_phrase}"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--year", type=int, required=True)
@@ -578,16 +626,23 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.client_id or not args.client_secret:
         parser.error("give --client-id and --client-secret (or BIENTRAITANCE_CLIENT_ID/SECRET)")
-    stats = fetch(
-        url=args.url,
-        client_id=args.client_id,
-        client_secret=args.client_secret,
-        year=args.year,
-        compare_to=args.compare_to,
-        lang=args.lang,
-        organisation=args.organisation,
-        suppress_below=args.suppress_below,
-    )
+    try:
+        stats = fetch(
+            url=args.url,
+            client_id=args.client_id,
+            client_secret=args.client_secret,
+            year=args.year,
+            compare_to=args.compare_to,
+            lang=args.lang,
+            organisation=args.organisation,
+            suppress_below=args.suppress_below,
+        )
+    except httpx.HTTPStatusError as error:
+        print(f"error: {_said(error.response)}", file=sys.stderr)
+        return 1
+    except httpx.TransportError:
+        print(f"error: no service answers at {args.url}", file=sys.stderr)
+        return 1
     output = args.output or Path(f"statistiques-{args.year}.html")
     output.write_text(render_html(stats, args.lang), encoding="utf-8")
     print(f"wrote {output}")

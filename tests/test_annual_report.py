@@ -79,9 +79,15 @@ async def test_report(
     assert not re.search(r'(src|href)="(https?:)?//', page)
     assert "<script" not in page
     assert "<link" not in page
-    # Key figures: 16 situations against 4, +300.0 %.
+    # Key figures: 16 situations against 4, +300,0 % as a French reader writes it.
     assert re.search(r'<div class="value">16</div>', page)
-    assert "+300.0" in page
+    assert "+300,0\u00a0%" in page
+    assert "+300.0" not in page
+    months = "janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre"
+    assert re.search(rf"Établi le [0-9]{{1,2}} ({months}) 20[0-9]{{2}}", page)
+    assert "provisoires" not in page  # 2025 has ended
+    assert "@media print" in page
+    assert "size: A4" in page
     # The same figures give the same file, charts included.
     again = tmp_path / "again.html"
     assert await asyncio.to_thread(annual_report.main, [*arguments[:-1], str(again)]) == 0
@@ -94,6 +100,49 @@ async def test_report(
     )
     assert code == 0
     page = english.read_text(encoding="utf-8")
+    assert "+300.0%" in page
     assert "M1\u2013M24 typology" in page
     assert "&lt;3" in page
     assert "Counts under 3 are hidden" in page
+
+
+async def test_a_year_not_ended_is_said_provisional(
+    client: httpx.AsyncClient, world: World, live_url: str, reporter_credentials: tuple[str, str]
+) -> None:
+    import asyncio
+    from datetime import date
+
+    stats = await asyncio.to_thread(
+        annual_report.fetch,
+        url=live_url,
+        client_id=reporter_credentials[0],
+        client_secret=reporter_credentials[1],
+        year=date.today().year,
+        compare_to=None,
+        lang="de",
+        organisation=None,
+        suppress_below=None,
+    )
+    page = annual_report.render_html(stats, "de")
+    assert "Vorläufige Zahlen" in page
+
+
+def test_the_scripts_errors_are_said_in_one_line(
+    reporter_credentials: tuple[str, str], live_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Refused credentials, or no service at the address: one line, never a traceback."""
+    refused = annual_report.main(
+        ["--url", live_url, "--year", "2025", "--client-id", "cli_x", "--client-secret", "wrong"]
+    )
+    assert refused == 1
+    said = capsys.readouterr().err
+    assert said.startswith("error: 401"), said
+    assert said.count("\n") == 1, said
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        nowhere = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    missing = annual_report.main(
+        ["--url", nowhere, "--year", "2025", "--client-id", "cli_x", "--client-secret", "x"]
+    )
+    assert missing == 1
+    assert capsys.readouterr().err == f"error: no service answers at {nowhere}\n"

@@ -53,6 +53,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "closure": "Sortie",
         "chart_title": "Typologie M1–M24 : entrée et sortie {year}",
         "requalifications": "Requalifications",
+        "no_requalification": "Aucune situation requalifiée.",
+        "net_change": "Écart net entre l'entrée et la sortie, par code",
         "requalified_sentence": "{code} : {intake} à l'entrée, {closure} à la sortie",
         "from_to": "De → à",
         "count": "Nombre",
@@ -105,6 +107,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "closure": "Closure",
         "chart_title": "M1–M24 typology: intake and closure {year}",
         "requalifications": "Requalifications",
+        "no_requalification": "No situation was requalified.",
+        "net_change": "Net difference between intake and closure, by code",
         "requalified_sentence": "{code}: {intake} at intake, {closure} at closure",
         "from_to": "From → to",
         "count": "Count",
@@ -156,6 +160,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "closure": "Abschluss",
         "chart_title": "Typologie M1–M24: Eröffnung und Abschluss {year}",
         "requalifications": "Neueinstufungen",
+        "no_requalification": "Keine Situation wurde neu eingestuft.",
+        "net_change": "Nettounterschied zwischen Eröffnung und Abschluss, je Code",
         "requalified_sentence": "{code}: {intake} bei Eröffnung, {closure} bei Abschluss",
         "from_to": "Von → nach",
         "count": "Anzahl",
@@ -332,6 +338,20 @@ def typology_chart(stats: Stats, t: dict[str, str]) -> str:
         label=t["closure"],
         color=COLOURS["closure"],
     )
+    # A hidden count is no bar at all (never one drawn as zero): "<N" stands in its place.
+    for series, offset in ((stats["intake"], -width / 2), (stats["closure"], width / 2)):
+        for position, item in zip(positions, series, strict=True):
+            if item["suppressed"]:
+                axes.text(
+                    position + offset,
+                    0,
+                    f"<{stats['suppress_below']}",
+                    rotation=90,
+                    ha="center",
+                    va="bottom",
+                    fontsize=7,
+                    color="#555",
+                )
     axes.set_xticks(list(positions), codes, fontsize=9)
     axes.set_title(t["chart_title"].format(year=stats["year"]), fontsize=12, loc="left")
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
@@ -488,16 +508,8 @@ def render_html(stats: Stats, lang: str) -> str:
         )
     )
 
-    parts.append(f'<h2>{t["requalifications"]}</h2><ul class="requal">')
-    for intake, closure in pairs:
-        if intake["value"] != closure["value"] and not (
-            intake["suppressed"] or closure["suppressed"]
-        ):
-            sentence = t["requalified_sentence"].format(
-                code=intake["code"], intake=intake["value"], closure=closure["value"]
-            )
-            parts.append(f"<li>{esc(sentence)}</li>")
-    parts.append("</ul>")
+    # The pairs that happened: a situation opened under one code and closed under another.
+    parts.append(f"<h2>{t['requalifications']}</h2>")
     if stats["requalifications"]:
         parts.append(
             _table(
@@ -508,6 +520,19 @@ def render_html(stats: Stats, lang: str) -> str:
                 ],
             )
         )
+    else:
+        parts.append(f'<p class="note">{esc(t["no_requalification"])}</p>')
+    # Not to be read as requalifications: a code's count at intake against at closure, net.
+    parts.append(f'<h3>{esc(t["net_change"])}</h3><ul class="requal">')
+    for intake, closure in pairs:
+        if intake["value"] != closure["value"] and not (
+            intake["suppressed"] or closure["suppressed"]
+        ):
+            sentence = t["requalified_sentence"].format(
+                code=intake["code"], intake=intake["value"], closure=closure["value"]
+            )
+            parts.append(f"<li>{esc(sentence)}</li>")
+    parts.append("</ul>")
 
     parts.append(f"<h2>{t['groups']}</h2>")
     parts.append(

@@ -73,7 +73,12 @@ async def test_report(
     assert code == 0
     page = output.read_text(encoding="utf-8")
     assert "statistiques 2025" in page
-    assert "M1 : 7 à l&#x27;entrée, 3 à la sortie" in page
+    # The requalifications are the pairs that happened; a code's net change is apart.
+    requalifications = page.split("<h2>Requalifications</h2>")[1].split("<h2>")[0]
+    assert "M1 → M21" in requalifications
+    net = requalifications.split("<h3>")[1]
+    assert net.startswith("Écart net")
+    assert "M1 : 7 à l&#x27;entrée, 3 à la sortie" in net
     assert page.count("<svg") == 2
     # Self-contained: nothing is fetched, no script runs.
     assert not re.search(r'(src|href)="(https?:)?//', page)
@@ -146,3 +151,22 @@ def test_the_scripts_errors_are_said_in_one_line(
     )
     assert missing == 1
     assert capsys.readouterr().err == f"error: no service answers at {nowhere}\n"
+
+
+def test_a_hidden_count_is_never_drawn_as_a_zero() -> None:
+    def series(hidden: bool) -> list[dict[str, Any]]:
+        return [
+            {
+                "code": f"M{n}",
+                "value": None if hidden and n == 1 else (0 if n == 1 else 5),
+                "suppressed": hidden and n == 1,
+            }
+            for n in range(1, 25)
+        ]
+
+    def chart(hidden: bool) -> str:
+        stats = {"year": 2025, "suppress_below": 3, "intake": series(hidden)}
+        stats["closure"] = series(hidden)
+        return annual_report.typology_chart(stats, annual_report.TEXTS["fr"])
+
+    assert chart(hidden=True) != chart(hidden=False)

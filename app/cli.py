@@ -26,6 +26,7 @@ from app.core.migrate import upgrade_to_head
 from app.core.principal import AccountKind, Principal, Role
 from app.demo import DEMO_DATABASE_URL
 from app.organisations.models import Organisation
+from app.reference.labels import Language
 
 # No local variables in a traceback: they would show passwords and keys.
 app = typer.Typer(
@@ -504,10 +505,13 @@ AsOption = Annotated[
 WORKERS = (Role.DELEGATE, Role.COORDINATOR)
 
 
-def _principal(session: Session, email: str) -> Principal:
+def _principal(session: Session, email: str, exporting: bool = False) -> Principal:
+    """The delegate or coordinator named (or, for an export, an admin)."""
     account = auth_service.find(session=session, kind=AccountKind.PERSON, name=email)
-    if account is None or not account.active or account.role not in WORKERS:
-        typer.secho(f"error: {email} is not an active delegate or coordinator", fg="red", err=True)
+    allowed = {*WORKERS, Role.ADMIN} if exporting else set(WORKERS)
+    if account is None or not account.active or account.role not in allowed:
+        who = "delegate, coordinator or admin" if exporting else "delegate or coordinator"
+        typer.secho(f"error: {email} is not an active {who}", fg="red", err=True)
         raise typer.Exit(code=1)
     return auth_service.to_principal(account)
 
@@ -549,7 +553,7 @@ def import_situations(
                 checked = spreadsheets.check_rows(
                     session=session,
                     principal=principal,
-                    rows=sheet.rows,
+                    sheet=sheet,
                     key=spreadsheets.fingerprint_key(settings.signing_key),
                     skip_imported=skip_imported,
                     progress=bar.update,
@@ -601,20 +605,28 @@ def export_situations(
     output: Annotated[
         Path | None, typer.Option(help="The CSV file to write (default: standard output).")
     ] = None,
+    lang: Annotated[
+        Literal["fr", "en", "de"],
+        typer.Option(help="The sheet's language: its column names, words and dates."),
+    ] = "fr",
 ) -> None:
-    """The situations within the account's reach as CSV (no narrative); the export is
-    audited."""
+    """The situations within the account's reach (an admin's: all) as CSV, without narrative,
+    which `import situations` reads back; the export is audited. In French and German,
+    semicolons and a byte-order mark, as their spreadsheets expect."""
     from app.core.cells import FormulaSafeWriter
     from app.situations import spreadsheets
 
     settings = get_settings()
     crypto.install(crypto.load_keyring(settings))
     with _sessions(settings.database_url) as factory, transaction(factory) as session:
-        principal = _principal(session, as_)
+        principal = _principal(session, as_, exporting=True)
         stream = _private_text_file(output) if output else sys.stdout
         try:
-            writer = FormulaSafeWriter(stream)
-            for row in spreadsheets.export_rows(session=session, principal=principal):
+            stream.write("\ufeff")  # so that a spreadsheet reads UTF-8 as such
+            writer = FormulaSafeWriter(stream, delimiter="," if lang == "en" else ";")
+            for row in spreadsheets.export_rows(
+                session=session, principal=principal, lang=Language(lang)
+            ):
                 writer.writerow(row)
         finally:
             if output:

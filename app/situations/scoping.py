@@ -24,6 +24,14 @@ def readable_situations(principal: Principal) -> Select[Situation]:
     return stmt.where(false())
 
 
+def exportable_situations(principal: Principal) -> Select[Situation]:
+    """What an export (which carries no narrative) may list: an admin's takes every
+    situation, anyone else's those they may read."""
+    if principal.role is Role.ADMIN:
+        return select(Situation)
+    return readable_situations(principal)
+
+
 def organisation_to_file_into(
     *, session: Session, principal: Principal, code: str | None
 ) -> Organisation:

@@ -30,33 +30,49 @@ from app.core.cells import as_written
 from app.core.errors import AppError, ValidationFailed
 from app.core.principal import Principal
 from app.organisations.models import Organisation, Site
+from app.reference.labels import Language
 from app.reference.models import AgeGroup, Authority, RequesterKind
 from app.situations import records as situation_records
 from app.situations import schemas
 from app.situations import service as situation_service
-from app.situations.models import Situation
-from app.situations.scoping import readable_situations
+from app.situations.enums import ReportDecision
+from app.situations.models import AuthorityReport, Situation
+from app.situations.scoping import exportable_situations
 from app.webhooks import outbox
 
 # Column -> the names it may have in a spreadsheet (compared without case, accents or spaces).
 COLUMNS: dict[str, tuple[str, ...]] = {
     "organisation": ("organisation", "organisme", "etablissement"),
-    "site": ("site", "service"),
-    "opened_on": ("opened_on", "date d'ouverture", "ouverture", "date"),
+    "site": ("site", "service", "standort"),
+    "opened_on": ("opened_on", "date d'ouverture", "ouverture", "date", "eroffnet am"),
     "intake_typology": ("intake_typology", "typologie", "typologie initiale", "code"),
-    "severity": ("severity", "couleur", "gravite", "feu"),
-    "summary": ("summary", "resume", "description", "situation"),
-    "requester_kind": ("requester_kind", "demandeur", "qui demande"),
-    "age_group": ("age_group", "age", "tranche d'age"),
-    "report_decision": ("report_decision", "signalement"),
-    "authority": ("authority", "autorite"),
-    "decided_on": ("decided_on", "date du signalement", "date de decision"),
-    "justification": ("justification", "motif de non-signalement"),
-    "closed_on": ("closed_on", "date de cloture", "cloture"),
-    "closure_typology": ("closure_typology", "typologie de cloture", "typologie finale"),
-    "outcome": ("outcome", "issue", "suites"),
+    "severity": ("severity", "couleur", "gravite", "feu", "farbe"),
+    "summary": ("summary", "resume", "description", "situation", "zusammenfassung"),
+    "requester_kind": ("requester_kind", "demandeur", "qui demande", "anfragende person"),
+    "age_group": ("age_group", "age", "tranche d'age", "altersgruppe"),
+    "report_decision": ("report_decision", "signalement", "meldung"),
+    "authority": ("authority", "autorite", "behorde"),
+    "decided_on": ("decided_on", "date du signalement", "date de decision", "meldedatum"),
+    "justification": ("justification", "motif de non-signalement", "begrundung"),
+    "closed_on": ("closed_on", "date de cloture", "cloture", "abgeschlossen am"),
+    "closure_typology": (
+        "closure_typology",
+        "typologie de cloture",
+        "typologie finale",
+        "typologie bei abschluss",
+    ),
+    "outcome": ("outcome", "issue", "suites", "ergebnis"),
+    # Written by `export`, and read back without a use: the register numbers and states anew.
+    "reference": ("reference", "referenz"),
+    "status": ("status", "statut"),
 }
-REQUIRED = ("organisation", "opened_on", "intake_typology", "severity", "summary", "requester_kind")
+REQUIRED = ("organisation", "opened_on", "intake_typology", "severity", "requester_kind")
+# An export carries no narrative: a sheet without these columns at all is taken with these
+# words in their place (a column present but empty in a row is still refused there).
+WITHOUT_NARRATIVE = {
+    "summary": "Repris d'un tableur sans résumé.",
+    "justification": "Justification non reprise du tableur.",
+}
 # Words a sheet may use for the colours and the report decision (compared as column names are),
 # in French, English and German.
 SEVERITIES = {
@@ -72,6 +88,7 @@ DECISIONS = {
 }
 ALLOWED_SEVERITIES = "rouge, orange, vert"
 ALLOWED_DECISIONS = "oui, non"
+# What `export` writes, in this order: the columns `import` reads back (but the narratives).
 EXPORT_COLUMNS = [
     "reference",
     "organisation",
@@ -80,11 +97,58 @@ EXPORT_COLUMNS = [
     "intake_typology",
     "severity",
     "status",
-    "closed_on",
-    "closure_typology",
     "requester_kind",
     "age_group",
+    "report_decision",
+    "authority",
+    "decided_on",
+    "closed_on",
+    "closure_typology",
 ]
+# The column names and the words of an export in each language (English: the codes).
+EXPORT_HEADERS = {
+    "fr": {
+        "reference": "Référence",
+        "organisation": "Organisme",
+        "site": "Site",
+        "opened_on": "Date d'ouverture",
+        "intake_typology": "Typologie",
+        "severity": "Couleur",
+        "status": "Statut",
+        "requester_kind": "Demandeur",
+        "age_group": "Âge",
+        "report_decision": "Signalement",
+        "authority": "Autorité",
+        "decided_on": "Date du signalement",
+        "closed_on": "Date de clôture",
+        "closure_typology": "Typologie de clôture",
+    },
+    "de": {
+        "reference": "Referenz",
+        "organisation": "Organisation",
+        "site": "Standort",
+        "opened_on": "Eröffnet am",
+        "intake_typology": "Typologie",
+        "severity": "Farbe",
+        "status": "Status",
+        "requester_kind": "Anfragende Person",
+        "age_group": "Altersgruppe",
+        "report_decision": "Meldung",
+        "authority": "Behörde",
+        "decided_on": "Meldedatum",
+        "closed_on": "Abgeschlossen am",
+        "closure_typology": "Typologie bei Abschluss",
+    },
+    "en": {column: column for column in EXPORT_COLUMNS},
+}
+EXPORT_WORDS = {
+    "fr": {"red": "rouge", "green": "vert", "open": "ouvert", "closed": "clos"}
+    | {"reported": "oui", "not_reported": "non"},
+    "de": {"red": "rot", "green": "grün", "open": "offen", "closed": "abgeschlossen"}
+    | {"reported": "ja", "not_reported": "nein"},
+    "en": {"reported": "yes", "not_reported": "no"},
+}
+EXPORT_DATES = {"fr": "%d/%m/%Y", "de": "%d.%m.%Y", "en": "%Y-%m-%d"}
 
 
 class SpreadsheetError(Exception):
@@ -260,7 +324,7 @@ def check_rows(
     *,
     session: Session,
     principal: Principal,
-    rows: Iterable[tuple[int, dict[str, Any]]],
+    sheet: Sheet,
     key: bytes,
     skip_imported: bool = False,
     progress: Callable[[int], None] = lambda _: None,
@@ -271,11 +335,12 @@ def check_rows(
     refused, or skipped if asked, and so is a row the same as one above it."""
     checked = Checked()
     vocabulary = Vocabulary.read(session)
+    narratives = {c: words for c, words in WITHOUT_NARRATIVE.items() if c not in sheet.headers}
     first_line: dict[str, int] = {}
-    for line, row in rows:
+    for line, row in sheet.rows:
         checked.rows += 1
         problems: list[tuple[str, str]] = []
-        planned = _check_row(session, principal, row, vocabulary, problems, line, key)
+        planned = _check_row(session, principal, row, vocabulary, problems, line, key, narratives)
         if planned is not None:
             fingerprint = str(planned.opening.imported_row)
             if fingerprint in first_line:
@@ -356,10 +421,15 @@ class Vocabulary:
             ("authority", Authority),
         ]
         for column, model in models:
-            entries = cast(
-                Sequence[RequesterKind | AgeGroup | Authority],
-                session.scalars(select(model).order_by(model.position)).all(),
-            )
+            entries = [
+                entry
+                for entry in cast(
+                    Sequence[RequesterKind | AgeGroup | Authority],
+                    session.scalars(select(model).order_by(model.position)).all(),
+                )
+                # An authority no longer in use is not offered (nor accepted).
+                if getattr(entry, "active", True)
+            ]
             words[column] = {
                 _key(word): entry.code
                 for entry in entries
@@ -430,6 +500,7 @@ def _check_row(
     problems: list[tuple[str, str]],
     line: int,
     key: bytes,
+    narratives: dict[str, str],
 ) -> Planned | None:
     """The row's plan, or None with every problem found noted in `problems`."""
     organisation = _text(row.get("organisation", ""))
@@ -462,7 +533,7 @@ def _check_row(
         "opened_on": _date(row.get("opened_on")),
         "intake_typology": _code(row.get("intake_typology", "")),
         "severity": severity or _STAND_INS["severity"],
-        "summary": _text(row.get("summary", "")),
+        "summary": _text(row.get("summary", narratives.get("summary", ""))),
         "requester_kind": requester_kind or _STAND_INS["requester_kind"],
         "age_group": age_group,
     }
@@ -497,7 +568,9 @@ def _check_row(
                     ),
                     "decided_on": _date(row.get("decided_on", row.get("opened_on"))),
                     "justification": (
-                        _text(row["justification"]) if "justification" in row else None
+                        _text(row["justification"])
+                        if "justification" in row
+                        else narratives.get("justification")
                     ),
                 }
             )
@@ -584,27 +657,69 @@ def write_rows(*, session: Session, principal: Principal, planned: list[Planned]
     return [situation.reference for situation in situations]
 
 
-def export_rows(*, session: Session, principal: Principal) -> Iterator[list[str]]:
-    """The situations within the principal's reach, as CSV rows (no narrative), and one audit
-    entry for the export."""
-    yield EXPORT_COLUMNS
+def _labels(
+    entries: Iterable[RequesterKind | AgeGroup | Authority], lang: Language
+) -> dict[str, str]:
+    """Each code's label in `lang`; in English, the codes themselves (as the API writes them)."""
+    return {e.code: e.code if lang is Language.EN else e.label(lang) for e in entries}
+
+
+def export_rows(*, session: Session, principal: Principal, lang: Language) -> Iterator[list[str]]:
+    """The situations within the principal's reach (an admin's: all), as rows of a sheet in
+    `lang` that `import` reads back: no narrative, the colour at intake, the report decision
+    (a report, else a decision not to report) and the closure in force; and one audit entry."""
+    headers, words, dates = (
+        EXPORT_HEADERS[lang.value],
+        EXPORT_WORDS[lang.value],
+        EXPORT_DATES[lang.value],
+    )
+    yield [headers[column] for column in EXPORT_COLUMNS]
+    labels: dict[str, dict[str, str]] = {
+        "requester_kind": _labels(session.scalars(select(RequesterKind)), lang),
+        "age_group": _labels(session.scalars(select(AgeGroup)), lang),
+        "authority": _labels(session.scalars(select(Authority)), lang),
+    }
+    within = exportable_situations(principal)
+    decisions: dict[str, AuthorityReport] = {}
+    for record in session.scalars(
+        select(AuthorityReport)
+        .where(AuthorityReport.situation_id.in_(within.with_only_columns(Situation.id)))
+        .order_by(AuthorityReport.decided_on, AuthorityReport.id)
+    ):
+        chosen = decisions.get(record.situation_id)
+        if chosen is None or (
+            chosen.decision is not ReportDecision.REPORTED
+            and record.decision is ReportDecision.REPORTED
+        ):
+            decisions[record.situation_id] = record
+
+    def word(value: str) -> str:
+        return words.get(value, value)
+
+    def day(value: date | None) -> str:
+        return value.strftime(dates) if value else ""
+
     count = 0
-    statement = readable_situations(principal).order_by(Situation.year, Situation.sequence)
-    for situation in session.scalars(statement):
+    for situation in session.scalars(within.order_by(Situation.year, Situation.sequence)):
         count += 1
         closure = situation.current_closure
+        report = decisions.get(situation.id)
+        authority = report.authority_code if report else None
         yield [
             situation.reference,
             situation.organisation.code,
             situation.site.name if situation.site else "",
-            situation.opened_on.isoformat(),
+            day(situation.opened_on),
             situation.intake_typology,
-            situation.severity.value,
-            situation.status.value,
-            closure.closed_on.isoformat() if closure else "",
+            word(situation.initial_severity.value),
+            word(situation.status.value),
+            labels["requester_kind"].get(situation.requester_kind, situation.requester_kind),
+            labels["age_group"].get(situation.age_group or "", situation.age_group or ""),
+            word(report.decision.value) if report else "",
+            labels["authority"].get(authority, authority) if authority else "",
+            day(report.decided_on) if report else "",
+            day(closure.closed_on) if closure else "",
             closure.typology if closure else "",
-            situation.requester_kind,
-            situation.age_group or "",
         ]
     audit_service.record(
         session=session,

@@ -23,13 +23,15 @@ from app.auth import service as auth_service
 from app.auth.models import Account
 from app.cli import app as cli
 from app.core.config import get_settings
-from app.core.db import transaction
-from app.core.principal import Principal
+from app.core.db import make_engine, make_sessionmaker, transaction
+from app.core.principal import AccountKind, Principal
 from app.organisations.models import Site
+from app.reference.labels import Language
 from app.situations import service as situation_service
 from app.situations import spreadsheets
 from app.situations.models import AuthorityReport, Closure, ReferenceCounter, Situation
 from app.situations.schemas import SituationCreate
+from app.statistics import service as statistics_service
 from app.webhooks.models import WebhookDelivery
 from tests.conftest import TEST_ENCRYPTION_KEYS, Database
 from tests.factories import World, situation_body
@@ -157,11 +159,17 @@ def test_unreadable_files(cli_env: None, world: World, tmp_path: Path) -> None:
     assert nobody.exit_code == 1
 
 
-def _export(username: str, output: Path) -> list[dict[str, str]]:
+def _export(username: str, output: Path, lang: str = "en") -> list[dict[str, str]]:
     """`bientraitance export situations` as this person, read back."""
-    result = runner.invoke(cli, ["export", "situations", "--as", username, "--output", str(output)])
+    result = runner.invoke(
+        cli,
+        ["export", "situations", "--as", username, "--output", str(output), "--lang", lang],
+    )
     assert result.exit_code == 0, result.output
-    return list(csv.DictReader(io.StringIO(output.read_text())))
+    text = output.read_text(encoding="utf-8")
+    assert text.startswith("\ufeff")
+    delimiter = "," if lang == "en" else ";"
+    return list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff")), delimiter=delimiter))
 
 
 def test_export_within_reach(cli_env: None, world: World, db: Database, tmp_path: Path) -> None:
@@ -459,3 +467,101 @@ def test_the_same_file_imported_twice_does_not_double_the_year(
     assert twice.exit_code == 1
     assert "line 3: the same as line 2" in twice.output
     assert db.count(Situation) == 4
+
+
+def test_an_export_opens_in_a_french_spreadsheet(
+    cli_env: None, world: World, db: Database, tmp_path: Path
+) -> None:
+    """French by default: semicolons, a byte-order mark, French column names and words, the
+    report decision and the closure in their columns; an admin may export too."""
+    assert _import(_csv(tmp_path / "2026.csv", GOOD), world).exit_code == 0
+    output = tmp_path / "export.csv"
+    result = runner.invoke(
+        cli, ["export", "situations", "--as", world.admin.username, "--output", str(output)]
+    )
+    assert result.exit_code == 0, result.output
+    text = output.read_text(encoding="utf-8")
+    assert text.startswith("\ufeffRéférence;Organisme;Site;Date d'ouverture;")
+    rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff")), delimiter=";"))
+    assert [r["Référence"] for r in rows] == ["2026-0001", "2026-0002", "2026-0003"]
+    reported = rows[1]
+    assert (reported["Couleur"], reported["Signalement"], reported["Autorité"]) == (
+        "rouge",
+        "oui",
+        "Parquet (ministère public)",
+    )
+    assert (reported["Date du signalement"], reported["Date de clôture"]) == (
+        "12/02/2026",
+        "30/03/2026",
+    )
+    assert rows[0]["Demandeur"] == "Membre du personnel"
+    assert rows[0]["Statut"] == "ouvert"
+
+
+def test_an_exported_register_imported_into_an_empty_one_counts_the_same(
+    cli_env: None, world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert _import(_csv(tmp_path / "2026.csv", GOOD), world).exit_code == 0
+    sheet = tmp_path / "export.csv"
+    exported = runner.invoke(
+        cli, ["export", "situations", "--as", world.delegate.username, "--output", str(sheet)]
+    )
+    assert exported.exit_code == 0, exported.output
+
+    def figures(url: str) -> list[tuple[str, Any]]:
+        engine = make_engine(url)
+        with make_sessionmaker(engine)() as session:
+            delegate = auth_service.find(
+                session=session, kind=AccountKind.PERSON, name=world.delegate.username
+            )
+            assert delegate is not None
+            stats = statistics_service.annual(
+                session=session,
+                principal=auth_service.to_principal(delegate),
+                year=2026,
+                compare_to=None,
+                organisation=None,
+                suppress_below=None,
+                lang=Language.FR,
+            ).model_dump(mode="json")
+            session.rollback()
+        engine.dispose()
+        return _counts(stats)
+
+    before = figures(get_settings().database_url)
+    empty = f"sqlite:///{tmp_path / 'empty.db'}"
+    monkeypatch.setenv("BIENTRAITANCE_DATABASE_URL", empty)
+    get_settings.cache_clear()
+    for command in (
+        ["migrate"],
+        ["organisations", "create", "--code", "MRE", "--name", "Maison relais Est"],
+        ["organisations", "create", "--code", "HSO", "--name", "Home Sud-Ouest"],
+        ["sites", "add", "--organisation", "MRE", "--name", "Groupe de vie 1"],
+        ["users", "create", "--email", world.delegate.username, "--role", "delegate"],
+    ):
+        done = runner.invoke(
+            cli, [*command, "--password", "p" * 12] if command[0] == "users" else command
+        )
+        assert done.exit_code == 0, (command, done.output)
+    imported = _import(sheet, world)
+    assert imported.exit_code == 0, imported.output
+    assert figures(empty) == before
+
+
+def _counts(stats: dict[str, Any]) -> list[tuple[str, Any]]:
+    """Every count of the annual statistics, by where it is."""
+    found: list[tuple[str, Any]] = []
+
+    def walk(where: str, value: Any) -> None:
+        if isinstance(value, dict):
+            if "value" in value:
+                found.append((where, value["value"]))
+            for key, inner in value.items():
+                if key != "label" and key != "name":
+                    walk(f"{where}.{key}", inner)
+        elif isinstance(value, list):
+            for n, inner in enumerate(value):
+                walk(f"{where}[{n}]", inner)
+
+    walk("", stats)
+    return found

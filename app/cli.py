@@ -534,7 +534,7 @@ def import_situations(
 ) -> None:
     """Import situations from a spreadsheet: all rows, or none when one is wrong. A row
     imported already is recognised, and refused (or skipped with --skip-imported)."""
-    from app.situations import spreadsheets
+    from app.situations import imports, spreadsheets
 
     settings = get_settings()
     crypto.install(crypto.load_keyring(settings))
@@ -550,11 +550,11 @@ def import_situations(
             with typer.progressbar(
                 length=len(sheet.rows), label="checking", file=sys.stderr
             ) as bar:
-                checked = spreadsheets.check_rows(
+                checked = imports.check_rows(
                     session=session,
                     principal=principal,
                     sheet=sheet,
-                    key=spreadsheets.fingerprint_key(settings.signing_key),
+                    key=imports.fingerprint_key(settings.signing_key),
                     skip_imported=skip_imported,
                     progress=bar.update,
                 )
@@ -578,7 +578,7 @@ def import_situations(
             return
         try:
             with transaction(factory) as session:
-                references = spreadsheets.write_rows(
+                references = imports.write_rows(
                     session=session,
                     principal=_principal(session, as_),
                     planned=checked.planned,
@@ -614,7 +614,7 @@ def export_situations(
     which `import situations` reads back; the export is audited. In French and German,
     semicolons and a byte-order mark, as their spreadsheets expect."""
     from app.core.cells import FormulaSafeWriter
-    from app.situations import spreadsheets
+    from app.situations import exports
 
     settings = get_settings()
     crypto.install(crypto.load_keyring(settings))
@@ -624,7 +624,7 @@ def export_situations(
         try:
             stream.write("\ufeff")  # so that a spreadsheet reads UTF-8 as such
             writer = FormulaSafeWriter(stream, delimiter="," if lang == "en" else ";")
-            for row in spreadsheets.export_rows(
+            for row in exports.export_rows(
                 session=session, principal=principal, lang=Language(lang)
             ):
                 writer.writerow(row)

@@ -27,8 +27,8 @@ from app.core.db import make_engine, make_sessionmaker, transaction
 from app.core.principal import AccountKind, Principal
 from app.organisations.models import Site
 from app.reference.labels import Language
+from app.situations import imports, spreadsheets
 from app.situations import service as situation_service
-from app.situations import spreadsheets
 from app.situations.models import AuthorityReport, Closure, ReferenceCounter, Situation
 from app.situations.schemas import SituationCreate
 from app.statistics import service as statistics_service
@@ -317,7 +317,7 @@ def test_checking_a_file_holds_no_lock_that_filing_waits_for(
     same year at once: the check takes no write lock (SQLite) and no lock of the year's counter
     (PostgreSQL). Then the import writes its rows after the one filed meanwhile."""
     filed: list[str] = []
-    check_row = spreadsheets._check_row
+    check_row = imports._check_row
 
     def check_then_file(session: Session, principal: Principal, *arguments: Any) -> Any:
         if not filed:
@@ -333,7 +333,7 @@ def test_checking_a_file_holds_no_lock_that_filing_waits_for(
                 filed.append(situation.reference)
         return check_row(session, principal, *arguments)
 
-    monkeypatch.setattr(spreadsheets, "_check_row", check_then_file)
+    monkeypatch.setattr(imports, "_check_row", check_then_file)
     result = _import(_csv(tmp_path / "2026.csv", GOOD), world)
     assert result.exit_code == 0, result.output
     assert filed == ["2026-0001"]
@@ -350,14 +350,14 @@ def test_what_changed_while_the_file_was_checked_is_refused_and_nothing_is_writt
 ) -> None:
     """The rows' organisations, sites, codes and authorities are checked again in the writing
     transaction: a site closed while the file was being checked stops the whole import."""
-    check_rows = spreadsheets.check_rows
+    check_rows = imports.check_rows
 
-    def check_then_close_the_site(**arguments: Any) -> spreadsheets.Checked:
+    def check_then_close_the_site(**arguments: Any) -> imports.Checked:
         checked = check_rows(**arguments)
         db.execute(update(Site).where(Site.id == world.site_a).values(active=False))
         return checked
 
-    monkeypatch.setattr(spreadsheets, "check_rows", check_then_close_the_site)
+    monkeypatch.setattr(imports, "check_rows", check_then_close_the_site)
     result = _import(_csv(tmp_path / "2026.csv", GOOD), world)
     assert result.exit_code == 1
     assert "the register changed while the file was checked" in result.output

@@ -1,6 +1,7 @@
 """The sub-resources: severity changes, reports, year-end reviews, actions, closure, reopening,
 and the history they make together."""
 
+from collections.abc import Awaitable
 from typing import Any
 
 import httpx
@@ -343,6 +344,12 @@ async def test_history_in_order_with_who_and_when(
     assert history["reference"] == created["reference"]
 
 
+def refused(response: httpx.Response, field: str, after: str) -> None:
+    """A change refused as dated before `after`, the date it must follow."""
+    problem = assert_problem(response, 422, field=field)
+    assert after in str(problem["errors"]), problem
+
+
 async def test_history_is_dated_in_the_order_it_happened(
     client: httpx.AsyncClient, world: World, new_situation: NewSituation
 ) -> None:
@@ -351,12 +358,8 @@ async def test_history_is_dated_in_the_order_it_happened(
     created = await new_situation(severity="orange", opened_on="2026-03-14")
     sid = created["id"]
 
-    async def post(path: str, body: dict[str, Any]) -> httpx.Response:
-        return await client.post(f"{URL}/{sid}/{path}", json=body, headers=world.delegate.headers)
-
-    def refused(response: httpx.Response, field: str, after: str) -> None:
-        problem = assert_problem(response, 422, field=field)
-        assert after in str(problem["errors"]), problem
+    def post(path: str, body: dict[str, Any]) -> Awaitable[httpx.Response]:
+        return client.post(f"{URL}/{sid}/{path}", json=body, headers=world.delegate.headers)
 
     colour = {"severity": "red", "reason": "Disclosure."}
     refused(
@@ -472,12 +475,8 @@ async def test_a_closure_comes_last_in_the_history(
     created = await new_situation(severity="orange", opened_on="2026-03-14")
     sid = created["id"]
 
-    async def post(path: str, body: dict[str, Any]) -> httpx.Response:
-        return await client.post(f"{URL}/{sid}/{path}", json=body, headers=world.delegate.headers)
-
-    def refused(response: httpx.Response, field: str, after: str) -> None:
-        problem = assert_problem(response, 422, field=field)
-        assert after in str(problem["errors"]), problem
+    def post(path: str, body: dict[str, Any]) -> Awaitable[httpx.Response]:
+        return client.post(f"{URL}/{sid}/{path}", json=body, headers=world.delegate.headers)
 
     colour = {"severity": "red", "reason": "Disclosure.", "changed_on": "2026-04-01"}
     assert (await post("severity-changes", colour)).status_code == 201

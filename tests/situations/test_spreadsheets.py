@@ -184,12 +184,10 @@ def test_export_within_reach(cli_env: None, world: World, db: Database, tmp_path
     assert exports == [{"situations": 2}]
 
 
-def test_from_a_fresh_process(
-    database_url: str, world: World, db: Database, tmp_path: Path
-) -> None:
-    """As a person runs it: the command in a process of its own (that knows only what the
-    command imports)."""
-    path = _csv(tmp_path / "2026.csv", GOOD)
+def _import_in_a_process(
+    database_url: str, path: Path, world: World, timeout: float | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`bientraitance import situations` as a person runs it: in a process of its own."""
     env = {
         **os.environ,
         "BIENTRAITANCE_DATABASE_URL": database_url,
@@ -201,7 +199,18 @@ def test_from_a_fresh_process(
         "import sys; from app.cli import main; sys.argv[0] = 'bientraitance'; main()",
         *("import", "situations", str(path), "--as", world.delegate.username),
     ]
-    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    return subprocess.run(
+        command, env=env, capture_output=True, text=True, check=False, timeout=timeout
+    )
+
+
+def test_from_a_fresh_process(
+    database_url: str, world: World, db: Database, tmp_path: Path
+) -> None:
+    """As a person runs it: the command in a process of its own (that knows only what the
+    command imports)."""
+    path = _csv(tmp_path / "2026.csv", GOOD)
+    result = _import_in_a_process(database_url, path, world)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "3 situations imported" in result.stdout
     assert db.count(Situation) == 3
@@ -286,20 +295,7 @@ def test_a_sheet_with_a_cell_in_its_far_corner_is_read_as_the_rows_it_holds(
     sheet["XFD1048576"] = "x"
     workbook.save(path)
     assert path.stat().st_size < 10_000
-    env = {
-        **os.environ,
-        "BIENTRAITANCE_DATABASE_URL": database_url,
-        "BIENTRAITANCE_ENCRYPTION_KEYS": TEST_ENCRYPTION_KEYS,
-    }
-    command = [
-        sys.executable,
-        "-c",
-        "import sys; from app.cli import main; sys.argv[0] = 'bientraitance'; main()",
-        *("import", "situations", str(path), "--as", world.delegate.username),
-    ]
-    result = subprocess.run(
-        command, env=env, capture_output=True, text=True, check=False, timeout=120
-    )
+    result = _import_in_a_process(database_url, path, world, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "1 situation imported" in result.stdout
     assert db.count(Situation) == 1

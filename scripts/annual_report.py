@@ -277,8 +277,6 @@ def _count(figure: dict[str, Any], key: str, threshold: int | None) -> str:
     return "–" if value is None else f"{value:,}".replace(",", "\u202f")
 
 
-# The language of the report, for its numbers and dates: set by `render_html`.
-LANG = "fr"
 MONTHS = {
     "fr": "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
     "en": "January February March April May June July August September October November December",
@@ -286,27 +284,27 @@ MONTHS = {
 }
 
 
-def _percent(value: float, sign: bool = False) -> str:
+def _percent(value: float, lang: str, sign: bool = False) -> str:
     """`18,1 %` in French and German, `18.1%` in English."""
     text = f"{value:+.1f}" if sign else f"{value:.1f}"
-    if LANG == "en":
+    if lang == "en":
         return f"{text}%"
     return text.replace(".", ",") + "\u00a0%"
 
 
-def _long_date(day: date) -> str:
+def _long_date(day: date, lang: str) -> str:
     """`3 décembre 2026`, `3 December 2026`, `3. Dezember 2026`."""
-    month = MONTHS[LANG].split()[day.month - 1]
-    return f"{day.day}. {month} {day.year}" if LANG == "de" else f"{day.day} {month} {day.year}"
+    month = MONTHS[lang].split()[day.month - 1]
+    return f"{day.day}. {month} {day.year}" if lang == "de" else f"{day.day} {month} {day.year}"
 
 
-def _change(figure: dict[str, Any]) -> str:
+def _change(figure: dict[str, Any], lang: str) -> str:
     change = figure["change_pct"]
-    return "–" if change is None else _percent(change, sign=True)
+    return "–" if change is None else _percent(change, lang, sign=True)
 
 
-def _share(value: float | None) -> str:
-    return "–" if value is None else _percent(value)
+def _share(value: float | None, lang: str) -> str:
+    return "–" if value is None else _percent(value, lang)
 
 
 def _svg(figure: Any) -> str:
@@ -428,8 +426,6 @@ def _table(
 
 
 def render_html(stats: Stats, lang: str) -> str:
-    global LANG
-    LANG = lang
     t = TEXTS[lang]
     n = stats["suppress_below"]
     esc = html.escape
@@ -444,7 +440,9 @@ def render_html(stats: Stats, lang: str) -> str:
         else t["scope_all"]
     )
     source = t[f"source_{stats['comparison']['source']}"]
-    subtitle = t["subtitle"].format(before=before, source=source, today=_long_date(date.today()))
+    subtitle = t["subtitle"].format(
+        before=before, source=source, today=_long_date(date.today(), lang)
+    )
     title = esc(t["title"].format(year=year))
     groups = {g["code"]: g for g in stats["groups"]}
     reports = {r["status"]: r for r in stats["reports"]}
@@ -463,8 +461,8 @@ def render_html(stats: Stats, lang: str) -> str:
     ]
 
     def card(label: str, figure: dict[str, Any], share: float | None = None) -> None:
-        extra = f" · {_share(share)}" if share is not None else ""
-        change = f"{before}: {count(figure, 'previous')} · {_change(figure)}"
+        extra = f" · {_share(share, lang)}" if share is not None else ""
+        change = f"{before}: {count(figure, 'previous')} · {_change(figure, lang)}"
         parts.append(
             f'<div class="card"><div class="value">{count(figure)}</div>'
             f'<div class="label">{esc(label)}{extra}</div><div class="change">{change}</div></div>'
@@ -553,9 +551,9 @@ def render_html(stats: Stats, lang: str) -> str:
                     ", ".join(g["members"]),
                     count(g["intake"]),
                     count(g["closure"]),
-                    _share(g["closure"]["share_pct"]),
+                    _share(g["closure"]["share_pct"], lang),
                     count(g["closure"], "previous"),
-                    _change(g["closure"]),
+                    _change(g["closure"], lang),
                 ]
                 for g in stats["groups"]
             ],
@@ -572,7 +570,7 @@ def render_html(stats: Stats, lang: str) -> str:
                     f"{esc(o['name'])} ({esc(o['organisation'])})",
                     count(o),
                     count(o, "previous"),
-                    _change(o),
+                    _change(o, lang),
                 ]
                 for o in stats["organisations"]
             ],
@@ -603,7 +601,7 @@ def render_html(stats: Stats, lang: str) -> str:
         _table(
             ["", str(year), str(before), t["change"]],
             [
-                [t["status_" + r["status"]], count(r), count(r, "previous"), _change(r)]
+                [t["status_" + r["status"]], count(r), count(r, "previous"), _change(r, lang)]
                 for r in stats["reports"]
             ],
         )

@@ -7,6 +7,7 @@ everything or nothing."""
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -23,6 +24,7 @@ from app.reference.models import AgeGroup, Authority, RequesterKind
 from app.situations import records as situation_records
 from app.situations import schemas
 from app.situations import service as situation_service
+from app.situations.enums import Severity
 from app.situations.models import Situation
 from app.situations.spreadsheets import Sheet, code_of, comparable, date_of, text_of
 from app.webhooks import outbox
@@ -33,6 +35,9 @@ WITHOUT_NARRATIVE = {
     "summary": "Repris d'un tableur sans résumé.",
     "justification": "Justification non reprise du tableur.",
 }
+# The reason of a change of colour or a reopening, and the outcome of a reopened closure, that
+# a sheet's history columns (see HISTORY_COLUMNS) carry without their narrative.
+FROM_HISTORY = "Repris de l'historique d'un tableur."
 # Words a sheet may use for the colours and the report decision (compared as column names are),
 # in French, English and German.
 SEVERITIES = {
@@ -57,14 +62,23 @@ class RowError:
     reason: str
 
 
+Step = (
+    schemas.SeverityChangeCreate
+    | schemas.ReviewCreate
+    | schemas.ReportCreate
+    | schemas.ClosureCreate
+    | schemas.ReopeningCreate
+)
+
+
 @dataclass(frozen=True)
 class Planned:
-    """A row that passed every check: the situation it opens, and what happened to it."""
+    """A row that passed every check: the situation it opens, and what happened to it, in the
+    order it happened (every step dated)."""
 
     line: int
     opening: situation_service.Opening
-    report: schemas.ReportCreate | None
-    closure: schemas.ClosureCreate | None
+    history: list[Step]
 
 
 @dataclass
@@ -143,14 +157,18 @@ def _fingerprint(
     data: schemas.SituationCreate,
     report: schemas.ReportCreate | None,
     closure: schemas.ClosureCreate | None,
+    carried: list[Step],
 ) -> str:
     """A keyed hash of what a row says: the same row gives the same one, and it tells nothing
-    of the row without the key."""
-    said = {
+    of the row without the key. (A row whose history columns are empty hashes as before they
+    existed, so that rows imported then are still known.)"""
+    said: dict[str, Any] = {
         "situation": data.model_dump(mode="json"),
         "report": report.model_dump(mode="json") if report else None,
         "closure": closure.model_dump(mode="json") if closure else None,
     }
+    if carried:
+        said["history"] = [[type(step).__name__, step.model_dump(mode="json")] for step in carried]
     text = json.dumps(said, sort_keys=True, ensure_ascii=False)
     return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
 
@@ -335,34 +353,240 @@ def _check_row(
         report = _attempt(problems, _REPORT_COLUMNS, reported)
     closure = None
     if "closed_on" in row or "closure_typology" in row:
-
-        def closed() -> schemas.ClosureCreate:
-            done = schemas.ClosureCreate.model_validate(
+        closure = _attempt(
+            problems,
+            _CLOSURE_COLUMNS,
+            lambda: schemas.ClosureCreate.model_validate(
                 {
                     "closed_on": date_of(row.get("closed_on")),
                     "typology": code_of(row.get("closure_typology", "")),
                     "outcome": text_of(row.get("outcome", "Imported.")),
                 }
-            )
-            if data is not None:
-                situation_records.check_closure(
-                    data=done,
-                    situation=data,
-                    follows=[(report.decided_on if report else None, "the report decision")],
-                    reported=report is not None or "report_decision" in row,
-                )
-            return done
-
-        closure = _attempt(problems, _CLOSURE_COLUMNS, closed)
+            ),
+        )
+    events = _carried(session, row, words, problems)
+    events += [_Event(report, _when(report))] if report else []
+    events += [_Event(closure, _when(closure))] if closure else []
+    if data is not None:
+        _replay(
+            data,
+            events,
+            closing=closure,
+            report_refused="report_decision" in row and report is None,
+            problems=problems,
+        )
     if problems or opening is None or data is None:
         return None
-    fingerprint = _fingerprint(key, data, report, closure)
+    carried = [event.step for event in events if event.column]
     return Planned(
         line=line,
-        opening=replace(opening, imported_row=fingerprint),
-        report=report,
-        closure=closure,
+        opening=replace(opening, imported_row=_fingerprint(key, data, report, closure, carried)),
+        history=[event.step for event in sorted(events, key=lambda event: event.when)],
     )
+
+
+# The columns that carry the rest of a situation's history, each event on a line of its own
+# (or after a semicolon), in the sheet's words: what the annual figures count, without its
+# narratives (see FROM_HISTORY).
+HISTORY_COLUMNS = {
+    "colour_changes": "a date and the new colour, as « 15/03/2026 rouge »",
+    "reviews": "the year reviewed, its typology and the date, as « 2026 M3 31/12/2026 »",
+    "other_reports": "a date, oui or non, and the authority, as « 12/03/2026 oui Parquet »",
+    "reopened_closures": "the closure's date, its typology and the date it was reopened, "
+    "as « 10/02/2026 M3 01/03/2026 »",
+}
+
+
+@dataclass(frozen=True)
+class _Event:
+    """A step of a row's history, when it happened, and the history column that carries it
+    (None: the row's own report and closure columns)."""
+
+    step: Step
+    when: tuple[date, int]
+    column: str | None = None
+    item: str = ""
+
+
+# Within a day: a reopening, then changes of colour, reviews, reports, and the closure last.
+_DAY_ORDER = {
+    schemas.ReopeningCreate: 0,
+    schemas.SeverityChangeCreate: 1,
+    schemas.ReviewCreate: 2,
+    schemas.ReportCreate: 3,
+    schemas.ClosureCreate: 4,
+}
+
+
+def _when(step: Step) -> tuple[date, int]:
+    on = {
+        schemas.ReopeningCreate: "reopened_on",
+        schemas.SeverityChangeCreate: "changed_on",
+        schemas.ReviewCreate: "reviewed_on",
+        schemas.ReportCreate: "decided_on",
+        schemas.ClosureCreate: "closed_on",
+    }[type(step)]
+    return getattr(step, on), _DAY_ORDER[type(step)]
+
+
+def _carried(
+    session: Session, row: dict[str, Any], words: Vocabulary, problems: list[tuple[str, str]]
+) -> list[_Event]:
+    """The events the row's history columns carry; the problems of those that are wrong are
+    noted under their column."""
+    found: list[_Event] = []
+    for column, form in HISTORY_COLUMNS.items():
+        for item in (i.strip() for i in re.split(r"[\n;]", text_of(row.get(column, "")))):
+            if not item:
+                continue
+            try:
+                steps = _event(session, column, item.split(), words)
+            except (ValidationError, AppError) as exc:
+                noted: list[tuple[str, str]] = []
+                _note(noted, {}, exc)
+                problems.extend((column, f"« {item} »: {reason}") for _, reason in noted)
+                continue
+            except ValueError:
+                problems.append((column, f"« {item} »: {form} is expected"))
+                continue
+            whens = [_when(step) for step in steps]
+            if len(steps) == 2 and whens[0][0] == whens[1][0]:
+                whens[1] = (whens[1][0], 5)  # reopened the day it was closed: after the closure
+            found.extend(
+                _Event(step, when, column, item) for step, when in zip(steps, whens, strict=True)
+            )
+    return found
+
+
+def _event(session: Session, column: str, parts: list[str], words: Vocabulary) -> list[Step]:
+    """One event of a history column, from its words (ValueError: not in the column's form)."""
+    if column == "colour_changes":
+        on, colour = parts
+        return [
+            schemas.SeverityChangeCreate.model_validate(
+                {
+                    "severity": words.code("severity", colour),
+                    "reason": FROM_HISTORY,
+                    "changed_on": date_of(on),
+                }
+            )
+        ]
+    if column == "reviews":
+        year, typology, on = parts
+        return [
+            schemas.ReviewCreate.model_validate(
+                {"year": int(year), "typology": code_of(typology), "reviewed_on": date_of(on)}
+            )
+        ]
+    if column == "other_reports":
+        on, decision, *authority = parts
+        decided_word = words.code("report_decision", decision)
+        decided = schemas.ReportCreate.model_validate(
+            {
+                "decision": decided_word,
+                "authority": words.code("authority", " ".join(authority)) if authority else None,
+                "decided_on": date_of(on),
+                "justification": (
+                    WITHOUT_NARRATIVE["justification"] if decided_word == "not_reported" else None
+                ),
+            }
+        )
+        situation_records.check_report(session=session, data=decided)
+        return [decided]
+    closed_on, typology, reopened_on = parts
+    return [
+        schemas.ClosureCreate.model_validate(
+            {
+                "closed_on": date_of(closed_on),
+                "typology": code_of(typology),
+                "outcome": FROM_HISTORY,
+            }
+        ),
+        schemas.ReopeningCreate.model_validate(
+            {"reason": FROM_HISTORY, "reopened_on": date_of(reopened_on)}
+        ),
+    ]
+
+
+@dataclass
+class _Standing:
+    """What the rules read of a row's situation while its history is replayed."""
+
+    opened_on: date
+    severity: Severity
+    closed_on: date | None = None  # of the closure in force
+
+
+def _replay(
+    data: schemas.SituationCreate,
+    events: list[_Event],
+    *,
+    closing: schemas.ClosureCreate | None,
+    report_refused: bool,
+    problems: list[tuple[str, str]],
+) -> None:
+    """The row's history replayed in the order of its dates under the API's rules, as if each
+    step had been recorded on its day; every step that breaks one is noted. The closure in
+    force (`closing`) comes after everything else, as nothing is recorded on a closed file."""
+    standing = _Standing(opened_on=data.opened_on, severity=data.severity)
+    latest: dict[type, date] = {}
+    decided = report_refused  # a refused report is said already: not again by the red rule
+    for event in sorted(events, key=lambda event: event.when):
+        step, on = event.step, event.when[0]
+        try:
+            if isinstance(step, schemas.SeverityChangeCreate):
+                if standing.closed_on is not None:
+                    raise ValidationFailed.on(
+                        "changed_on", f"the situation was closed then ({standing.closed_on})"
+                    )
+                situation_records.check_change(
+                    situation=standing,
+                    severity=step.severity,
+                    changed_on=on,
+                    last_change=latest.get(schemas.SeverityChangeCreate),
+                    reopened=latest.get(schemas.ReopeningCreate),
+                )
+                standing.severity = step.severity
+            elif isinstance(step, schemas.ReviewCreate):
+                situation_records.check_review(situation=standing, year=step.year, reviewed_on=on)
+            elif isinstance(step, schemas.ReportCreate):
+                decided = True
+            elif isinstance(step, schemas.ClosureCreate):
+                if standing.closed_on is not None:
+                    raise ValidationFailed.on(
+                        "closed_on", f"the situation was closed then ({standing.closed_on})"
+                    )
+                follows = [(latest.get(schemas.ReopeningCreate), "the situation was last reopened")]
+                if step is closing:
+                    follows += [
+                        (
+                            max(
+                                (e.when[0] for e in events if isinstance(e.step, kind)),
+                                default=None,
+                            ),
+                            what,
+                        )
+                        for kind, what in (
+                            (schemas.SeverityChangeCreate, "the last change of colour"),
+                            (schemas.ReviewCreate, "the last year-end review"),
+                            (schemas.ReportCreate, "the last report decision"),
+                        )
+                    ]
+                situation_records.check_closure(
+                    data=step, situation=standing, follows=follows, reported=decided
+                )
+                standing.closed_on = on
+            elif standing.closed_on is not None:  # else its closure was refused, and said
+                situation_records.check_reopening(reopened_on=on, closed_on=standing.closed_on)
+                standing.closed_on = None
+        except AppError as exc:
+            if event.column is None:
+                _note(problems, _REPORT_COLUMNS | _CLOSURE_COLUMNS, exc)
+            else:
+                noted: list[tuple[str, str]] = []
+                _note(noted, {}, exc)
+                problems.extend((event.column, f"« {event.item} »: {r}") for _, r in noted)
+        latest[type(step)] = on
 
 
 def write_rows(*, session: Session, principal: Principal, planned: list[Planned]) -> list[str]:
@@ -381,32 +605,64 @@ def write_rows(*, session: Session, principal: Principal, planned: list[Planned]
                 session=session, principal=principal, data=data
             )
         openings.append(replace(again[key], data=data, imported_row=plan.opening.imported_row))
-    for report in {plan.report.authority: plan.report for plan in planned if plan.report}.values():
+    reports = [
+        step for plan in planned for step in plan.history if isinstance(step, schemas.ReportCreate)
+    ]
+    for report in {report.authority: report for report in reports}.values():
         situation_records.check_report(session=session, data=report)
     situations = situation_service.open_checked(
         session=session, principal=principal, openings=openings
     )
     subscriptions = outbox.Subscriptions(session)
-    # The reports, then the closures, each in a flush of their own: each record moves its
-    # situation to its next version, as when they are recorded through the API.
-    for plan, situation in zip(planned, situations, strict=True):
-        if plan.report:
-            situation_records.write_report(
-                session=session,
-                principal=principal,
-                situation=situation,
-                data=plan.report,
-                subscriptions=subscriptions,
-            )
-    session.flush()
-    for plan, situation in zip(planned, situations, strict=True):
-        if plan.closure:
-            situation_records.write_closure(
-                session=session,
-                principal=principal,
-                situation=situation,
-                data=plan.closure,
-                subscriptions=subscriptions,
-            )
-    session.flush()
+    # Each situation's history in the order it happened, a step of each in a flush of its own:
+    # each record moves its situation to its next version, as through the API.
+    for step_number in range(max((len(plan.history) for plan in planned), default=0)):
+        for plan, situation in zip(planned, situations, strict=True):
+            if step_number < len(plan.history):
+                _write(session, principal, situation, plan.history[step_number], subscriptions)
+        session.flush()
     return [situation.reference for situation in situations]
+
+
+def _write(
+    session: Session,
+    principal: Principal,
+    situation: Situation,
+    step: Step,
+    subscriptions: outbox.Subscriptions,
+) -> None:
+    """Adds one checked step of a situation's history to the session."""
+    on = _when(step)[0]
+    if isinstance(step, schemas.SeverityChangeCreate):
+        situation_records.write_change(
+            session=session,
+            principal=principal,
+            situation=situation,
+            data=step,
+            changed_on=on,
+            subscriptions=subscriptions,
+        )
+    elif isinstance(step, schemas.ReviewCreate):
+        situation_records.write_review(
+            session=session, principal=principal, situation=situation, data=step, reviewed_on=on
+        )
+    elif isinstance(step, schemas.ReportCreate):
+        situation_records.write_report(
+            session=session,
+            principal=principal,
+            situation=situation,
+            data=step,
+            subscriptions=subscriptions,
+        )
+    elif isinstance(step, schemas.ClosureCreate):
+        situation_records.write_closure(
+            session=session,
+            principal=principal,
+            situation=situation,
+            data=step,
+            subscriptions=subscriptions,
+        )
+    else:
+        situation_records.write_reopening(
+            session=session, principal=principal, situation=situation, data=step, reopened_on=on
+        )

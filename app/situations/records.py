@@ -140,19 +140,57 @@ def change_severity(
         session=session, principal=principal, situation_id=situation_id, if_match=if_match
     )
     changed_on = data.changed_on or today()
-    not_in_future("changed_on", changed_on)
-    not_before("changed_on", changed_on, situation.opened_on, OPENED)
     last_change, reopened = latest_dates(
         session, situation.id, SeverityChange.changed_on, Reopening.reopened_on
     )
+    check_change(
+        situation=situation,
+        severity=data.severity,
+        changed_on=changed_on,
+        last_change=last_change,
+        reopened=reopened,
+    )
+    record = write_change(
+        session=session,
+        principal=principal,
+        situation=situation,
+        data=data,
+        changed_on=changed_on,
+    )
+    return written(session, record), situation
+
+
+def check_change(
+    *,
+    situation: Opened,
+    severity: Severity,
+    changed_on: date,
+    last_change: date | None,
+    reopened: date | None,
+) -> None:
+    """A change of colour comes after the opening, the last change and the last reopening
+    (while it was closed, its colour could not change), and changes the colour."""
+    not_in_future("changed_on", changed_on)
+    not_before("changed_on", changed_on, situation.opened_on, OPENED)
     not_before("changed_on", changed_on, last_change, "the last change of colour")
-    # While it was closed, its colour could not change.
     not_before("changed_on", changed_on, reopened, "the situation was last reopened")
-    if data.severity is situation.severity:
+    if severity is situation.severity:
         raise BusinessRuleViolation(
             f"The situation is {situation.severity.value} already.",
             extra={"rule": "same-severity"},
         )
+
+
+def write_change(
+    *,
+    session: Session,
+    principal: Principal,
+    situation: Situation,
+    data: schemas.SeverityChangeCreate,
+    changed_on: date,
+    subscriptions: outbox.Subscriptions | None = None,
+) -> SeverityChange:
+    """Adds a checked change of colour to the session, audited and told; the caller flushes."""
     record = SeverityChange(
         from_severity=situation.severity,
         to_severity=data.severity,
@@ -160,7 +198,7 @@ def change_severity(
         reason=data.reason,
     )
     situation.severity = data.severity
-    record_change(
+    attach(
         session=session,
         principal=principal,
         situation=situation,
@@ -177,8 +215,9 @@ def change_severity(
             "to_severity": record.to_severity.value,
             "changed_on": changed_on.isoformat(),
         },
+        subscriptions=subscriptions,
     )
-    return record, situation
+    return record
 
 
 def add_review(
@@ -193,13 +232,38 @@ def add_review(
         session=session, principal=principal, situation_id=situation_id, if_match=if_match
     )
     reviewed_on = data.reviewed_on or today()
+    check_review(situation=situation, year=data.year, reviewed_on=reviewed_on)
+    record = write_review(
+        session=session,
+        principal=principal,
+        situation=situation,
+        data=data,
+        reviewed_on=reviewed_on,
+    )
+    return written(session, record), situation
+
+
+def check_review(*, situation: Opened, year: int, reviewed_on: date) -> None:
+    """A year-end review comes after the opening, of a year the situation was open in and
+    that has begun."""
     not_in_future("reviewed_on", reviewed_on)
     not_before("reviewed_on", reviewed_on, situation.opened_on, OPENED)
-    if data.year < situation.opened_on.year:
+    if year < situation.opened_on.year:
         raise ValidationFailed.on("year", "the situation was not open yet in that year")
-    if data.year > reviewed_on.year:
+    if year > reviewed_on.year:
         raise ValidationFailed.on("year", "a year cannot be reviewed before it has begun")
-    record = record_change(
+
+
+def write_review(
+    *,
+    session: Session,
+    principal: Principal,
+    situation: Situation,
+    data: schemas.ReviewCreate,
+    reviewed_on: date,
+) -> YearEndReview:
+    """Adds a checked year-end review to the session, audited; the caller flushes."""
+    return attach(
         session=session,
         principal=principal,
         situation=situation,
@@ -209,7 +273,6 @@ def add_review(
         action="situation.review",
         detail={"year": data.year, "typology": data.typology},
     )
-    return record, situation
 
 
 def add_report(
@@ -415,30 +478,59 @@ def reopen(
         if_match=if_match,
         must_be_open=False,
     )
-    closure = situation.current_closure
-    if situation.status is not SituationStatus.CLOSED or closure is None:
-        raise BusinessRuleViolation(
-            "The situation is open already.", extra={"rule": "reopen-open-situation"}
-        )
+    closure = closure_in_force(situation)
     if situation.erased_at is not None:
         raise BusinessRuleViolation(
             f"Situation {situation.reference} was erased at the end of its retention period.",
             extra={"rule": "erased-situation"},
         )
     reopened_on = data.reopened_on or today()
-    not_in_future("reopened_on", reopened_on)
-    not_before("reopened_on", reopened_on, closure.closed_on, "the closure it reopens")
-    closure_id = closure.id
-    situation.status = SituationStatus.OPEN
-    situation.current_closure = None
-    record = record_change(
+    check_reopening(reopened_on=reopened_on, closed_on=closure.closed_on)
+    record = write_reopening(
         session=session,
         principal=principal,
         situation=situation,
-        record=Reopening(reopened_on=reopened_on, reason=data.reason, closure_id=closure_id),
+        data=data,
+        reopened_on=reopened_on,
+    )
+    return written(session, record), situation
+
+
+def closure_in_force(situation: Situation) -> Closure:
+    """The closure a reopening reopens."""
+    closure = situation.current_closure
+    if situation.status is not SituationStatus.CLOSED or closure is None:
+        raise BusinessRuleViolation(
+            "The situation is open already.", extra={"rule": "reopen-open-situation"}
+        )
+    return closure
+
+
+def check_reopening(*, reopened_on: date, closed_on: date) -> None:
+    not_in_future("reopened_on", reopened_on)
+    not_before("reopened_on", reopened_on, closed_on, "the closure it reopens")
+
+
+def write_reopening(
+    *,
+    session: Session,
+    principal: Principal,
+    situation: Situation,
+    data: schemas.ReopeningCreate,
+    reopened_on: date,
+) -> Reopening:
+    """Reopens the situation's closure in force (stored: it has its id), audited; the caller
+    flushes."""
+    closure = closure_in_force(situation)
+    situation.status = SituationStatus.OPEN
+    situation.current_closure = None
+    return attach(
+        session=session,
+        principal=principal,
+        situation=situation,
+        record=Reopening(reopened_on=reopened_on, reason=data.reason, closure_id=closure.id),
         action="situation.reopen",
     )
-    return record, situation
 
 
 def for_change(

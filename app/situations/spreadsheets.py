@@ -2,7 +2,6 @@
 first row naming the columns in French, English or German, in any order (see COLUMNS). What the
 rows say is checked and written by `imports`; `exports` writes sheets that read back."""
 
-import contextlib
 import csv
 import io
 import unicodedata
@@ -37,6 +36,19 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "typologie bei abschluss",
     ),
     "outcome": ("outcome", "issue", "suites", "ergebnis"),
+    # The rest of the history, an event a line (see imports.HISTORY_COLUMNS).
+    "colour_changes": ("colour_changes", "changements de couleur", "farbwechsel"),
+    "reviews": ("reviews", "revues de fin d'annee", "jahresendprufungen"),
+    "other_reports": (
+        "other_reports",
+        "autres decisions de signalement",
+        "weitere meldeentscheidungen",
+    ),
+    "reopened_closures": (
+        "reopened_closures",
+        "clotures rouvertes",
+        "wiedereroffnete abschlusse",
+    ),
     # Written by `export`, and read back without a use: the register numbers and states anew.
     "reference": ("reference", "referenz"),
     "status": ("status", "statut"),
@@ -105,10 +117,11 @@ def _csv_lines(path: Path) -> Iterator[list[str]]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = raw.decode("cp1252")  # spreadsheets saved on Windows
-    dialect: type[csv.Dialect] | csv.Dialect = csv.excel
-    with contextlib.suppress(csv.Error):  # one column, or too little to tell: commas
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    yield from csv.reader(io.StringIO(text), dialect)
+    # The column names tell the separator: they hold none, and no line break (a cell below
+    # may hold both).
+    header = text.partition("\n")[0]
+    delimiter = max(",;\t", key=lambda separator: (header.count(separator), separator == ","))
+    yield from csv.reader(io.StringIO(text), delimiter=delimiter)
 
 
 # An XLSX file is a ZIP archive: what it holds once unpacked is bounded, so that a small file

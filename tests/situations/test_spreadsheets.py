@@ -7,14 +7,15 @@ import subprocess
 import sys
 import zipfile
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from openpyxl import Workbook, load_workbook
-from sqlalchemy import select, text, update
+from pydantic import BaseModel
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner, Result
 
@@ -27,10 +28,23 @@ from app.core.db import make_engine, make_sessionmaker, transaction
 from app.core.principal import AccountKind, Principal
 from app.organisations.models import Site
 from app.reference.labels import Language
-from app.situations import imports, spreadsheets
+from app.situations import imports, records, spreadsheets
 from app.situations import service as situation_service
-from app.situations.models import AuthorityReport, Closure, ReferenceCounter, Situation
-from app.situations.schemas import SituationCreate
+from app.situations.enums import ReportDecision, Severity, SituationStatus
+from app.situations.models import (
+    AuthorityReport,
+    Closure,
+    ReferenceCounter,
+    Reopening,
+    Situation,
+)
+from app.situations.schemas import (
+    ClosureCreate,
+    ReopeningCreate,
+    ReportCreate,
+    SeverityChangeCreate,
+    SituationCreate,
+)
 from app.statistics import service as statistics_service
 from app.webhooks.models import WebhookDelivery
 from tests.conftest import TEST_ENCRYPTION_KEYS, Database
@@ -411,6 +425,75 @@ def test_every_mistake_of_a_row_is_said_at_once_with_the_values_allowed(
     assert db.count(Situation) == 0
 
 
+def test_the_history_a_sheet_carries_is_checked_as_the_api_checks_it(
+    cli_env: None, world: World, db: Database, tmp_path: Path
+) -> None:
+    """The history columns, an event a line (or after a semicolon): each event in the form
+    the column asks for, and the whole history in an order the API would have taken."""
+    header = "Organisme;Date d'ouverture;Typologie;Couleur;Résumé;Demandeur;Date de clôture;"
+    header += "Typologie de clôture;Changements de couleur;Revues de fin d'année;"
+    header += "Autres décisions de signalement;Clôtures rouvertes"
+    rows = [
+        # line 2: right: reopened, turned red, reported, closed again; a decision not to report
+        "MRE;05/01/2026;M1;orange;R.;staff;20/03/2026;M2;01/03/2026 rouge;;"
+        "01/03/2026 oui police\n02/02/2026 non;10/02/2026 M1 01/03/2026",
+        # line 3: a colour turned while the file was closed, a review before the opening year
+        "MRE;05/01/2026;M1;orange;R.;staff;;;15/02/2026 rouge;2025 M1 31/12/2025;;"
+        "10/02/2026 M1 01/03/2026",
+        # line 4: the closure before the last change; words that are not the column's form
+        "MRE;05/01/2026;M1;orange;R.;staff;01/02/2026;M1;10/02/2026 vert;M3;01/02/2026 peut-être;",
+    ]
+    sheet = tmp_path / "history.csv"
+    sheet.write_text(
+        header + "\n" + "\n".join(_semicolon_row(r) for r in rows) + "\n", encoding="utf-8"
+    )
+    result = _import(sheet, world)
+    assert result.exit_code == 1
+    said = sorted(line for line in result.output.splitlines() if line.startswith("line "))
+    assert not [line for line in said if line.startswith("line 2:")], said
+    assert any(
+        "line 3: Changements de couleur: « 15/02/2026 rouge »: the situation was closed then"
+        in line
+        for line in said
+    ), said
+    assert any(
+        "line 3: Revues de fin d'année: « 2025 M1 31/12/2025 »: " in line for line in said
+    ), said
+    assert any(
+        "line 4: Date de clôture: before the last change of colour" in line for line in said
+    ), said
+    assert any(
+        "line 4: Revues de fin d'année: « M3 »: the year reviewed, its typology and the date"
+        in line
+        for line in said
+    ), said
+    assert any(
+        "line 4: Autres décisions de signalement: « 01/02/2026 peut-être »: " in line
+        for line in said
+    ), said
+    assert db.count(Situation) == 0
+
+    right = tmp_path / "right.csv"
+    right.write_text(header + "\n" + _semicolon_row(rows[0]) + "\n", encoding="utf-8")
+    done = _import(right, world)
+    assert done.exit_code == 0, done.output
+    [situation] = db.all(select(Situation))
+    assert (situation.severity, situation.status) == (Severity.RED, SituationStatus.CLOSED)
+    decided = db.all(select(AuthorityReport).order_by(AuthorityReport.decided_on))
+    assert [(r.decision, r.authority_code) for r in decided] == [
+        (ReportDecision.NOT_REPORTED, None),
+        (ReportDecision.REPORTED, "police"),
+    ]
+    assert db.count(Reopening) == 1
+
+
+def _semicolon_row(row: str) -> str:
+    """A row of a French sheet whose cells may hold lines of their own (quoted)."""
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=";", lineterminator="\n").writerow(row.split(";"))
+    return buffer.getvalue().removesuffix("\n")
+
+
 def test_reference_data_is_read_as_the_sheet_writes_it(
     cli_env: None, world: World, db: Database, tmp_path: Path
 ) -> None:
@@ -504,27 +587,7 @@ def test_an_exported_register_imported_into_an_empty_one_counts_the_same(
     )
     assert exported.exit_code == 0, exported.output
 
-    def figures(url: str) -> list[tuple[str, Any]]:
-        engine = make_engine(url)
-        with make_sessionmaker(engine)() as session:
-            delegate = auth_service.find(
-                session=session, kind=AccountKind.PERSON, name=world.delegate.username
-            )
-            assert delegate is not None
-            stats = statistics_service.annual(
-                session=session,
-                principal=auth_service.to_principal(delegate),
-                year=2026,
-                compare_to=None,
-                organisation=None,
-                suppress_below=None,
-                lang=Language.FR,
-            ).model_dump(mode="json")
-            session.rollback()
-        engine.dispose()
-        return _counts(stats)
-
-    before = figures(get_settings().database_url)
+    before = _figures(get_settings().database_url, world.delegate.username, 2026)
     empty = f"sqlite:///{tmp_path / 'empty.db'}"
     monkeypatch.setenv("BIENTRAITANCE_DATABASE_URL", empty)
     get_settings.cache_clear()
@@ -541,7 +604,134 @@ def test_an_exported_register_imported_into_an_empty_one_counts_the_same(
         assert done.exit_code == 0, (command, done.output)
     imported = _import(sheet, world)
     assert imported.exit_code == 0, imported.output
-    assert figures(empty) == before
+    assert _figures(empty, world.delegate.username, 2026) == before
+
+
+def test_a_register_with_its_whole_history_comes_back_from_its_export(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The demo's register (changes of colour, year-end reviews, reports), with closures
+    reopened, changed and closed again and decisions taken twice, exported and imported into
+    a register of the same organisations: every count of every year is the same."""
+    monkeypatch.setenv("BIENTRAITANCE_ENCRYPTION_KEYS", TEST_ENCRYPTION_KEYS)
+    get_settings.cache_clear()
+    full, empty = (f"sqlite:///{tmp_path / name}" for name in ("full.db", "empty.db"))
+    for url, situations in ((full, "120"), (empty, "0")):
+        made = runner.invoke(cli, ["demo", "--database-url", url, "--situations", situations])
+        assert made.exit_code == 0, made.output
+    delegate = "delegue@demo.invalid"
+    _live_on(full, delegate)
+    monkeypatch.setenv("BIENTRAITANCE_DATABASE_URL", full)
+    get_settings.cache_clear()
+    sheet = tmp_path / "register.csv"
+    exported = runner.invoke(
+        cli, ["export", "situations", "--as", delegate, "--output", str(sheet)]
+    )
+    assert exported.exit_code == 0, exported.output
+    text = sheet.read_text(encoding="utf-8-sig")
+    assert "Clôtures rouvertes" in text
+    assert "Changements de couleur" in text
+
+    monkeypatch.setenv("BIENTRAITANCE_DATABASE_URL", empty)
+    get_settings.cache_clear()
+    imported = runner.invoke(cli, ["import", "situations", str(sheet), "--as", delegate])
+    get_settings.cache_clear()
+    assert imported.exit_code == 0, imported.output
+    years = range(date.today().year - 2, date.today().year + 1)
+    for year in years:
+        assert _figures(empty, delegate, year) == _figures(full, delegate, year), year
+    engine = make_engine(empty)
+    with make_sessionmaker(engine)() as session:
+        assert session.scalar(select(func.count()).select_from(Reopening)) == 3
+        assert session.scalar(select(func.count()).select_from(Situation)) == 120
+    engine.dispose()
+
+
+def _live_on(url: str, username: str) -> None:
+    """Three closed situations reopened, turned red, reported and closed again the next day;
+    and three with a decision not to report, then a report."""
+    engine = make_engine(url)
+    with transaction(make_sessionmaker(engine)) as session:
+        account = auth_service.find(session=session, kind=AccountKind.PERSON, name=username)
+        assert account is not None
+        principal = auth_service.to_principal(account)
+
+        def record(situation: Situation, action: records.RecordAction, data: BaseModel) -> None:
+            action(
+                session=session,
+                principal=principal,
+                situation_id=situation.id,
+                if_match=None,
+                data=data,
+            )
+
+        for situation in session.scalars(
+            select(Situation)
+            .where(Situation.status == SituationStatus.CLOSED, Situation.severity != Severity.RED)
+            .order_by(Situation.reference)
+            .limit(3)
+        ).all():
+            assert situation.current_closure is not None
+            later = situation.current_closure.closed_on + timedelta(days=1)
+            record(situation, records.reopen, ReopeningCreate(reason="Faits.", reopened_on=later))
+            record(
+                situation,
+                records.change_severity,
+                SeverityChangeCreate(severity=Severity.RED, reason="Graves.", changed_on=later),
+            )
+            record(
+                situation,
+                records.add_report,
+                ReportCreate(
+                    decision=ReportDecision.REPORTED, authority="police", decided_on=later
+                ),
+            )
+            record(
+                situation,
+                records.close,
+                ClosureCreate(closed_on=later, typology="M22", outcome="Clos."),
+            )
+        for situation in session.scalars(
+            select(Situation)
+            .where(Situation.status == SituationStatus.OPEN)
+            .where(Situation.id.not_in(select(AuthorityReport.situation_id)))
+            .order_by(Situation.reference)
+            .limit(3)
+        ).all():
+            on = situation.opened_on
+            record(
+                situation,
+                records.add_report,
+                ReportCreate(
+                    decision=ReportDecision.NOT_REPORTED, justification="Non.", decided_on=on
+                ),
+            )
+            record(
+                situation,
+                records.add_report,
+                ReportCreate(decision=ReportDecision.REPORTED, authority="parquet", decided_on=on),
+            )
+    engine.dispose()
+
+
+def _figures(url: str, username: str, year: int) -> list[tuple[str, Any]]:
+    """Every count of a year's statistics, as the delegate `username` reads them."""
+    engine = make_engine(url)
+    with make_sessionmaker(engine)() as session:
+        delegate = auth_service.find(session=session, kind=AccountKind.PERSON, name=username)
+        assert delegate is not None
+        stats = statistics_service.annual(
+            session=session,
+            principal=auth_service.to_principal(delegate),
+            year=year,
+            compare_to=None,
+            organisation=None,
+            suppress_below=None,
+            lang=Language.FR,
+        ).model_dump(mode="json")
+        session.rollback()
+    engine.dispose()
+    return _counts(stats)
 
 
 def _counts(stats: dict[str, Any]) -> list[tuple[str, Any]]:

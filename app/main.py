@@ -11,6 +11,7 @@ from fastapi_offline import FastAPIOffline
 
 from app.api import OPENAPI_TAGS, include_api
 from app.auth.service import authenticate_token
+from app.console.router import include_console
 from app.core import crypto
 from app.core.backup import hold_while_serving
 from app.core.config import Settings, get_settings
@@ -112,5 +113,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     include_api(app)
     app.include_router(observability_router)
+    include_console(app)
     document_common_problems(app)
     return app

@@ -3,6 +3,7 @@
 from app.audit import chain  # noqa: F401  (the audit entries are sealed at every commit)
 from app.audit.models import AuditEntry, AuditHead
 from app.auth.models import Account
+from app.console.models import ConsoleSession
 from app.core.db import Base
 from app.idempotency.models import IdempotencyRecord
 from app.organisations.models import Organisation, Site
@@ -31,6 +32,7 @@ __all__ = [
     "AuthorityReport",
     "Base",
     "Closure",
+    "ConsoleSession",
     "DelegateAction",
     "DelegateActionKind",
     "IdempotencyRecord",

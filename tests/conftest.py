@@ -46,6 +46,7 @@ DATA_TABLES = [
     "situations",
     "reference_counters",
     "statistics_baselines",
+    "console_sessions",
     "accounts",
     "sites",
     "organisations",

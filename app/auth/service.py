@@ -161,6 +161,23 @@ def token_for(
     address: str | None,
 ) -> tuple[str, int]:
     """A token for a person's e-mail and password, or a client's id and secret."""
+    account = check_credentials(
+        session=session, settings=settings, kind=kind, name=name, secret=secret, address=address
+    )
+    return _issue(session=session, settings=settings, account=account)
+
+
+def check_credentials(
+    *,
+    session: Session,
+    settings: Settings,
+    kind: AccountKind,
+    name: str,
+    secret: str,
+    address: str | None,
+) -> Account:
+    """The active account of these credentials, under the login throttle (TooManyRequests
+    once too many failed); InvalidGrant or InvalidClient otherwise, the failure counted."""
     refused = InvalidGrant if kind is AccountKind.PERSON else InvalidClient
     throttle.check(session=session, name=name, address=address)
     account = find(session=session, kind=kind, name=name)
@@ -170,7 +187,7 @@ def token_for(
         throttle.record_failure(session=session, settings=settings, name=name, address=address)
         raise refused()  # which keeps the count (see AppError.keeps_changes)
     throttle.clear(session=session, name=name, address=address)
-    return _issue(session=session, settings=settings, account=account)
+    return account
 
 
 def _check_role(

@@ -60,6 +60,10 @@ class Settings(BaseSettings):
     login_window_seconds: int = Field(default=900, ge=1)
     login_lockout_seconds: int = Field(default=900, ge=1)
     login_slowdown_max_seconds: int = Field(default=60, ge=1)
+    # A console session ends after this long without a request, and this long after signing
+    # in whatever happens.
+    console_idle_minutes: int = Field(default=30, ge=1)
+    console_lifetime_hours: int = Field(default=12, ge=1)
     # Web origins allowed to call the API from a browser; none unless configured, e.g.
     # BIENTRAITANCE_CORS_ORIGINS='["https://intranet.example.org"]'.
     cors_origins: list[str] = Field(default_factory=list)

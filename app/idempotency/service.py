@@ -129,3 +129,13 @@ def execute(
     return Response(
         body, status_code=status_code, headers=result.headers, media_type="application/json"
     )
+
+
+def stored_body(*, session: Session, principal: Principal, key: str) -> str | None:
+    """The answer kept for this account's key, once its request has finished."""
+    stored = session.scalar(
+        select(IdempotencyRecord).where(
+            IdempotencyRecord.account_id == principal.account_id, IdempotencyRecord.key == key
+        )
+    )
+    return stored.body if stored is not None and stored.status_code else None

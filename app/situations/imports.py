@@ -252,19 +252,6 @@ def _note(
         problems.append(("row", exc.detail or exc.title))
 
 
-# Valid values that stand in for refused ones, so that the rules are still checked on the rest
-# of a row (which is refused all the same).
-_STAND_INS: dict[str, Any] = {
-    "opened_on": date(2000, 1, 1),
-    "intake_typology": "M1",
-    "severity": "orange",
-    "summary": "-",
-    "requester_kind": "other",
-    "age_group": None,
-    "site_id": None,
-}
-
-
 def _check_row(
     session: Session,
     principal: Principal,
@@ -305,9 +292,9 @@ def _check_row(
         "site_id": site_id,
         "opened_on": date_of(row.get("opened_on")),
         "intake_typology": code_of(row.get("intake_typology", "")),
-        "severity": severity or _STAND_INS["severity"],
+        "severity": severity or schemas.STAND_INS["severity"],
         "summary": text_of(row.get("summary", narratives.get("summary", ""))),
-        "requester_kind": requester_kind or _STAND_INS["requester_kind"],
+        "requester_kind": requester_kind or schemas.STAND_INS["requester_kind"],
         "age_group": age_group,
     }
     data: schemas.SituationCreate | None
@@ -316,7 +303,7 @@ def _check_row(
     except ValidationError as exc:
         _note(problems, _SITUATION_COLUMNS, exc)
         refused = {str(e["loc"][0]) for e in exc.errors() if e["loc"]}
-        stand_ins = {name: _STAND_INS[name] for name in refused if name in _STAND_INS}
+        stand_ins = {name: schemas.STAND_INS[name] for name in refused if name in schemas.STAND_INS}
         data = _attempt([], {}, lambda: schemas.SituationCreate.model_validate(fields | stand_ins))
     opening = (
         _attempt(

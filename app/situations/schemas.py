@@ -71,6 +71,19 @@ class SituationCreate(StrictModel):
     )
 
 
+# Valid values that stand in for refused ones, so that the rules are still checked on the rest
+# of a form or a spreadsheet's row (which is refused all the same).
+STAND_INS: dict[str, Any] = {
+    "opened_on": date(2000, 1, 1),
+    "intake_typology": "M1",
+    "severity": "orange",
+    "summary": "-",
+    "requester_kind": "other",
+    "age_group": None,
+    "site_id": None,
+}
+
+
 class SituationUpdate(StrictModel):
     """Corrections to a situation's intake data. Severity, closure and the rest have their own
     sub-resources, so that each change keeps its reason in the history."""

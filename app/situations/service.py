@@ -6,9 +6,9 @@ import uuid
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import Select, String, bindparam, exists, or_, select
+from sqlalchemy import Select, String, bindparam, exists, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -53,6 +53,10 @@ class SituationFilters:
     opened_to: date | None = None
     red_without_report: bool | None = None
     reference: str | None = None
+    # What the console's caseload points at: open files not reviewed for a year that ended
+    # (or is ending), and files nobody touched since a date.
+    without_review_for: int | None = None
+    untouched_since: datetime | None = None
 
 
 # A situation's reference as `reference_of` writes it.
@@ -300,6 +304,14 @@ def _filtered(principal: Principal, filters: SituationFilters) -> Select[Situati
         stmt = stmt.where(red_without if filters.red_without_report else ~red_without)
     if filters.reference is not None:
         stmt = stmt.where(Situation.reference == filters.reference.strip())
+    if filters.without_review_for is not None:
+        year = filters.without_review_for
+        reviewed = exists().where(
+            YearEndReview.situation_id == Situation.id, YearEndReview.year == year
+        )
+        stmt = stmt.where(Situation.opened_on <= date(year, 12, 31), ~reviewed)
+    if filters.untouched_since is not None:
+        stmt = stmt.where(Situation.updated_at < filters.untouched_since)
     return stmt
 
 
@@ -330,6 +342,25 @@ def list_(
         detail={"count": len(items), "ids": [s.id for s in items]},
     )
     return items, next_cursor
+
+
+def count(*, session: Session, principal: Principal, filters: SituationFilters) -> int:
+    """How many situations within reach the filters keep."""
+    return (
+        session.scalar(_filtered(principal, filters).with_only_columns(func.count(Situation.id)))
+        or 0
+    )
+
+
+def open_by_colour(*, session: Session, principal: Principal) -> dict[Severity, int]:
+    """How many open situations within reach have each colour."""
+    open_ones = _filtered(principal, SituationFilters(status=SituationStatus.OPEN)).subquery()
+    counted: dict[Severity, int] = dict(
+        session.execute(
+            select(open_ones.c.severity, func.count()).group_by(open_ones.c.severity)
+        ).all()
+    )
+    return {colour: counted.get(colour, 0) for colour in Severity}
 
 
 HISTORY_RECORDS: tuple[type[SituationRecord], ...] = (

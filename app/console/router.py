@@ -20,18 +20,18 @@ from app.auth import service as auth_service
 from app.auth.models import Account
 from app.console import sessions
 from app.console.models import ConsoleSession
-from app.console.words import say
+from app.console.words import WORDS, say
 from app.core.caller import SettingsDep
 from app.core.db import SessionDep, utcnow
-from app.core.errors import AppError, Conflict, NotFound, TooManyRequests
+from app.core.errors import AppError, Conflict, NotFound, PreconditionFailed, TooManyRequests
 from app.core.principal import AccountKind, Principal, Role
 from app.idempotency import service as idempotency_service
 from app.organisations import service as organisation_service
 from app.organisations.models import Organisation
 from app.reference import service as reference_service
 from app.reference.labels import Language
-from app.reference.models import AgeGroup, Authority, RequesterKind
-from app.situations import schemas
+from app.reference.models import AgeGroup, Authority, DelegateActionKind, RequesterKind
+from app.situations import records, schemas
 from app.situations import service as situation_service
 from app.situations.enums import Severity, SituationStatus
 from app.typologies import service as typology_service
@@ -530,29 +530,178 @@ def _situation_form(
 def situation_page(
     reference: str, request: Request, session: SessionDep, signed: SignedIn, lang: Lang
 ) -> Response:
-    principal = signed.principal
     page = Page(request, lang, signed.account, signed.session.csrf_token)
-    if principal.role not in CASE_ROLES:
+    if signed.principal.role not in CASE_ROLES:
         return _not_found(page)
     try:
-        situation = situation_service.read(
-            session=session, principal=principal, situation_id=reference
-        )
-        history = schemas.to_history(
-            *situation_service.history(
-                session=session, principal=principal, situation_id=situation.id
-            )
-        )
+        return _situation(page, session, signed.principal, reference)
     except NotFound:
         return _not_found(page)
+
+
+# Each form of a situation's page: the service function it calls and the schema of its fields.
+RECORDS: dict[str, tuple[records.RecordAction, type[BaseModel]]] = {
+    "colour": (records.change_severity, schemas.SeverityChangeCreate),
+    "report": (records.add_report, schemas.ReportCreate),
+    "action": (records.add_action, schemas.ActionCreate),
+    "review": (records.add_review, schemas.ReviewCreate),
+    "close": (records.close, schemas.ClosureCreate),
+    "reopen": (records.reopen, schemas.ReopeningCreate),
+}
+
+
+async def form_fields(request: Request) -> dict[str, str]:
+    """A form's fields as text (a file sent in a field is not one)."""
+    form = await request.form()
+    return {name: value for name, value in form.items() if isinstance(value, str)}
+
+
+FormFields = Annotated[dict[str, str], Depends(form_fields)]
+
+
+@router.post("/situations/{reference}/{kind}")
+def record(
+    reference: str,
+    kind: str,
+    request: Request,
+    session: SessionDep,
+    signed: SignedIn,
+    lang: Lang,
+    sent: FormFields,
+) -> Response:
+    """Records what followed, from one of the situation's forms, as the API does: then back to
+    the situation; refused, the page again with the reasons next to the fields and what was
+    typed kept. The form carries the version it was read at: if the situation changed since,
+    nothing is recorded and the page says what changed."""
+    page = Page(request, lang, signed.account, signed.session.csrf_token)
+    principal = signed.principal
+    if principal.role not in CASE_ROLES or (kind not in RECORDS and kind != "edit"):
+        return _not_found(page)
+    try:
+        _checked_form(request, signed, sent.get("csrf", ""))
+    except Forged:
+        return _forged(request, lang)
+    fields = {
+        name: value.strip()
+        for name, value in sent.items()
+        if name not in ("csrf", "version") and value.strip()
+    }
+    version = sent.get("version", "")
+    errors: dict[str, str] = {}
+    try:
+        situation = situation_service.get_or_404(
+            session=session, principal=principal, situation_id=reference
+        )
+        if kind == "edit":
+            records.update(
+                session=session,
+                principal=principal,
+                situation_id=situation.id,
+                if_match=f'"{version}"',
+                # The form holds every field: one left empty is cleared.
+                data=schemas.SituationUpdate.model_validate(
+                    {"age_group": None, "site_id": None, **fields}
+                ),
+            )
+        else:
+            action, schema = RECORDS[kind]
+            action(
+                session=session,
+                principal=principal,
+                situation_id=situation.id,
+                if_match=f'"{version}"',
+                data=schema.model_validate(fields),
+            )
+    except NotFound:
+        return _not_found(page)
+    except ValidationError as invalid:
+        for detail in invalid.errors():
+            field = str(detail["loc"][0]) if detail["loc"] else "form"
+            missing = "missing" if detail.get("input") is None else detail["type"]
+            errors.setdefault(field, _reason(missing, detail["msg"], lang))
+    except PreconditionFailed:
+        errors["form"] = say("changed_meanwhile", lang)
+    except AppError as refused:
+        for wrong in refused.errors or []:
+            errors.setdefault(wrong.field, _reason("", wrong.reason, lang))
+        if not refused.errors:
+            rule = str(refused.extra.get("rule", ""))
+            errors["form"] = (
+                say(f"rule_{rule}", lang)
+                if f"rule_{rule}" in WORDS
+                else (refused.detail or refused.title)
+            )
+    else:
+        return RedirectResponse(f"/situations/{reference}#timeline", status_code=303)
+    return _situation(
+        page,
+        session,
+        principal,
+        reference,
+        refused=kind,
+        values=sent,
+        errors=errors,
+        read_at=int(version) if version.isdigit() else None,
+    )
+
+
+def _situation(
+    page: Page,
+    session: Session,
+    principal: Principal,
+    reference: str,
+    *,
+    refused: str | None = None,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    read_at: int | None = None,
+) -> Response:
+    """A situation's page: its data, its timeline and its forms (the one `refused`, with its
+    `values` and `errors`); and what changed since `read_at`, the version its form was read."""
+    lang = page.lang
+    situation = situation_service.read(session=session, principal=principal, situation_id=reference)
+    history = schemas.to_history(
+        *situation_service.history(session=session, principal=principal, situation_id=situation.id)
+    ).entries
+    changed = [
+        entry
+        for entry in history
+        if read_at is not None
+        and entry.situation_version is not None
+        and entry.situation_version > read_at
+    ]
+    accesses = (
+        situation_service.accesses(
+            session=session, principal=principal, situation_id=situation.id, limit=50, cursor=None
+        ).items
+        if principal.role is Role.DELEGATE
+        else None
+    )
     return page.render(
         "situation.html",
+        status_code=400 if errors else 200,
         situation=schemas.to_read(situation),
-        history=history.entries,
+        history=history,
+        changed=changed,
+        accesses=accesses,
+        reported=any(e.kind == "authority_report" for e in history),
+        refused=refused,
+        values=values or {},
+        errors=errors or {},
+        today=date.today().isoformat(),
+        catalogue=typology_service.catalogue(session=session, lang=lang),
         typologies=_labels(session, Typology, lang),
         requester_kinds=_labels(session, RequesterKind, lang),
         age_groups=_labels(session, AgeGroup, lang),
         authorities=_labels(session, Authority, lang),
+        action_labels=_labels(session, DelegateActionKind, lang),
+        action_kinds=reference_service.action_kinds(session=session, lang=lang).items,
+        active_authorities=[
+            item
+            for item in reference_service.authorities(session=session, lang=lang).items
+            if item.active
+        ],
+        severities=[Severity.RED, Severity.ORANGE, Severity.GREEN],
     )
 
 

@@ -21,6 +21,7 @@ PAGES = {
     ("GET", "/situations/new"): "login",
     ("POST", "/situations/new"): "login",
     ("GET", "/situations/filed/{form_id}"): "login",
+    ("POST", "/situations/{reference}/{kind}"): "login",
 }
 
 
@@ -39,7 +40,10 @@ async def test_a_visitor_not_signed_in_is_sent_to_sign_in(
     client: httpx.AsyncClient, method: str, path: str
 ) -> None:
     answer = await client.request(
-        method, path.replace("{reference}", "2026-0001").replace("{form_id}", "x")
+        method,
+        path.replace("{reference}", "2026-0001")
+        .replace("{form_id}", "x")
+        .replace("{kind}", "close"),
     )
     assert answer.status_code == 303
     assert answer.headers["location"] == "/login"

@@ -194,6 +194,36 @@ def test_a_delegate_files_a_situation_once_however_often_they_click(
     accessible(browser)
 
 
+def test_a_delegates_walk_from_login_to_closure(
+    server: str, browser: webdriver.Chrome, world: World
+) -> None:
+    """A red situation: the close form says the red rule before it refuses; a report, then
+    the closure; every form checked by axe, open."""
+    reference = _file(server, world, severity="red")
+    sign_in(browser, server, world.delegate.username)
+    browser.get(f"{server}/situations/{reference}")
+    for summary in browser.find_elements(By.CSS_SELECTOR, ".actions-list summary"):
+        summary.click()
+    accessible(browser)
+    assert browser.find_element(By.ID, "close-red-rule").is_displayed()
+    browser.find_element(By.CSS_SELECTOR, "label[for=report-reported]").click()
+    Select(browser.find_element(By.ID, "report-authority")).select_by_value("parquet")
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "#report button"))
+    assert (
+        "Parquet"
+        in browser.find_element(By.ID, "timeline")
+        .find_element(By.XPATH, "following-sibling::ol")
+        .text
+    )
+    browser.find_element(By.CSS_SELECTOR, "#close summary").click()
+    browser.find_element(By.ID, "close-outcome").send_keys("Suivi terminé avec l'équipe.")
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "#close button"))
+    facts = browser.find_element(By.CLASS_NAME, "facts").text
+    assert "Close" in facts
+    browser.find_element(By.CSS_SELECTOR, "#reopen summary").click()
+    accessible(browser)
+
+
 def test_a_coordinator_meets_not_found_for_another_organisations_situation(
     server: str, browser: webdriver.Chrome, world: World
 ) -> None:

@@ -5,7 +5,7 @@ redirect."""
 import uuid
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, FastAPI, Form, Query, Request
@@ -15,6 +15,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
+from starlette.concurrency import run_in_threadpool
 
 from app.auth import service as auth_service
 from app.auth.models import Account
@@ -22,7 +23,7 @@ from app.console import sessions
 from app.console.models import ConsoleSession
 from app.console.words import WORDS, say
 from app.core.caller import SettingsDep
-from app.core.db import SessionDep, utcnow
+from app.core.db import ReadingSessionDep, SessionDep, run_in_own_transaction, utcnow
 from app.core.errors import AppError, Conflict, NotFound, PreconditionFailed, TooManyRequests
 from app.core.principal import AccountKind, Principal, Role
 from app.idempotency import service as idempotency_service
@@ -34,6 +35,8 @@ from app.reference.models import AgeGroup, Authority, DelegateActionKind, Reques
 from app.situations import records, schemas
 from app.situations import service as situation_service
 from app.situations.enums import Severity, SituationStatus
+from app.statistics import export as statistics_export
+from app.statistics import service as statistics_service
 from app.typologies import service as typology_service
 from app.typologies.models import Typology
 
@@ -43,9 +46,9 @@ LANG_COOKIE = "bientraitance_lang"
 PAGE_SIZE = 25
 # An open file nobody touched for this long needs a look.
 UNTOUCHED_DAYS = 90
-# Who may sign in to the console (reporters read the statistics only, which the console does
-# not show yet; machine clients have none).
-CONSOLE_ROLES = frozenset({Role.ADMIN, Role.DELEGATE, Role.COORDINATOR})
+# Who may sign in to the console (reporters read the statistics only; machine clients have no
+# console).
+CONSOLE_ROLES = frozenset({Role.ADMIN, Role.DELEGATE, Role.COORDINATOR, Role.REPORTER})
 CASE_ROLES = frozenset({Role.DELEGATE, Role.COORDINATOR})
 
 
@@ -123,6 +126,25 @@ def signed_in(request: Request, session: SessionDep, settings: SettingsDep) -> S
 
 
 SignedIn = Annotated[Signed, Depends(signed_in)]
+
+
+def signed_in_to_read(
+    request: Request, session: ReadingSessionDep, settings: SettingsDep
+) -> Signed:
+    """`signed_in`, for a page that only reads (the statistics): its session is marked as
+    used afterwards, in a short transaction of its own (`seen`)."""
+    found = sessions.current(
+        session=session,
+        settings=settings,
+        token=request.cookies.get(sessions.COOKIE),
+        touch=False,
+    )
+    if found is None or found[1].role not in CONSOLE_ROLES:
+        raise SignInFirst()
+    return Signed(*found)
+
+
+SignedInToRead = Annotated[Signed, Depends(signed_in_to_read)]
 
 
 def _checked_form(request: Request, signed: Signed, csrf: str) -> None:
@@ -263,6 +285,8 @@ def caseload(
     the filters keep, newest first, a page at a time."""
     principal = signed.principal
     page = Page(request, lang, signed.account, signed.session.csrf_token)
+    if principal.role is Role.REPORTER:
+        return RedirectResponse("/statistics", status_code=303)
     if principal.role not in CASE_ROLES:
         return page.render("message.html", title=say("no_console", lang), text=None)
     today = date.today()
@@ -520,6 +544,79 @@ def _situation_form(
         requester_kinds=reference_service.requester_kinds(session=session, lang=lang).items,
         age_groups=reference_service.age_groups(session=session, lang=lang).items,
         severities=[Severity.RED, Severity.ORANGE, Severity.GREEN],
+    )
+
+
+# --- statistics ------------------------------------------------------------------------------
+
+
+@router.get("/statistics")
+async def statistics_page(
+    request: Request,
+    session: ReadingSessionDep,
+    signed: SignedInToRead,
+    lang: Lang,
+    year: Annotated[int | None, Query(ge=1990, le=2200)] = None,
+    compare_to: Annotated[int | None, Query(ge=1990, le=2200)] = None,
+    organisation: Annotated[str, Query(max_length=20)] = "",
+    suppress_below: Annotated[int | None, Query(ge=2, le=100)] = None,
+    format: Annotated[Literal["html", "csv"], Query()] = "html",
+) -> Response:
+    """A year's figures and its comparison, as the API counts them (coordinators: their
+    organisation's), with charts; or the same figures as CSV."""
+    principal = signed.principal
+    page = Page(request, lang, signed.account, signed.session.csrf_token)
+    year = year or date.today().year
+    compare_to = compare_to or year - 1
+    try:
+        stats = await run_in_threadpool(
+            statistics_service.annual,
+            session=session,
+            principal=principal,
+            year=year,
+            compare_to=compare_to,
+            organisation=organisation or None,
+            suppress_below=suppress_below,
+            lang=lang,
+        )
+        choices = await run_in_threadpool(
+            lambda: [
+                o.code
+                for o in session.scalars(organisation_service.readable_organisations(principal))
+            ]
+        )
+    except AppError as refused:
+        return page.render(
+            "message.html", status_code=refused.status_code, title=refused.detail, text=None
+        )
+
+    def audited(write: Session) -> None:
+        statistics_service.record_annual(session=write, principal=principal, stats=stats)
+        sessions.seen(session=write, record=signed.session)
+
+    await run_in_own_transaction(request, audited)
+    if format == "csv":
+        return _protected(
+            Response(
+                statistics_export.to_csv(stats),
+                media_type="text/csv; charset=utf-8",
+                headers={"Content-Disposition": f'attachment; filename="statistiques-{year}.csv"'},
+            )
+        )
+    asked = {
+        "year": year,
+        "compare_to": compare_to,
+        "organisation": organisation,
+        "suppress_below": suppress_below or "",
+    }
+    return page.render(
+        "statistics.html",
+        stats=stats,
+        asked=asked,
+        organisations=choices,
+        csv_link="/statistics?" + urlencode({**asked, "format": "csv"}),
+        today_year=date.today().year,
+        years=list(range(date.today().year, 2009, -1)),
     )
 
 

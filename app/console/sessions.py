@@ -53,10 +53,11 @@ def start(*, session: Session, account: Account, settings: Settings) -> str:
 
 
 def current(
-    *, session: Session, settings: Settings, token: str | None
+    *, session: Session, settings: Settings, token: str | None, touch: bool = True
 ) -> tuple[ConsoleSession, Account] | None:
     """The session this cookie names and its account, if it is still valid; an ended one is
-    removed."""
+    removed. `touch`: the request counts as activity, written in this transaction (a request
+    that only reads says False, and `seen` later)."""
     if not token:
         return None
     found = session.get(ConsoleSession, _hash(token))
@@ -71,11 +72,19 @@ def current(
         or now - found.last_seen_at > timedelta(minutes=settings.console_idle_minutes)
         or now - found.started_at > timedelta(hours=settings.console_lifetime_hours)
     ):
-        session.delete(found)
+        if touch:
+            session.delete(found)
         return None
-    if now - found.last_seen_at > _SEEN_EVERY:
-        found.last_seen_at = now
+    if touch:
+        seen(session=session, record=found)
     return found, account
+
+
+def seen(*, session: Session, record: ConsoleSession) -> None:
+    """The session was used now (written at most once a minute)."""
+    now = utcnow()
+    if now - record.last_seen_at > _SEEN_EVERY:
+        session.merge(record).last_seen_at = now
 
 
 def end(*, session: Session, token: str | None) -> None:

@@ -22,6 +22,7 @@ PAGES = {
     ("POST", "/situations/new"): "login",
     ("GET", "/situations/filed/{form_id}"): "login",
     ("POST", "/situations/{reference}/{kind}"): "login",
+    ("GET", "/statistics"): "login",
 }
 
 

@@ -224,6 +224,21 @@ def test_a_delegates_walk_from_login_to_closure(
     accessible(browser)
 
 
+def test_the_statistics_read_well_on_a_phone(
+    server: str, browser: webdriver.Chrome, world: World
+) -> None:
+    for organisation in ("MRE", "MRE", "HSO"):
+        _file(server, world, organisation=organisation)
+    sign_in(browser, server, world.delegate.username)
+    follow(browser, browser.find_element(By.LINK_TEXT, "Statistiques"))
+    assert browser.find_element(By.TAG_NAME, "h1").text.startswith("Statistiques")
+    accessible(browser)
+    browser.find_element(By.ID, "s-suppress").send_keys("3")
+    follow(browser, browser.find_element(By.CSS_SELECTOR, ".stats-filters button"))
+    assert "<3" in browser.find_element(By.TAG_NAME, "table").text
+    accessible(browser)
+
+
 def test_a_coordinator_meets_not_found_for_another_organisations_situation(
     server: str, browser: webdriver.Chrome, world: World
 ) -> None:

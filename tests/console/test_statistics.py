@@ -1,0 +1,66 @@
+"""The statistics pages: the API's figures, in the reader's language, within their reach."""
+
+import httpx
+from sqlalchemy import update
+
+from app.audit.models import AuditEntry
+from app.auth.models import Account
+from tests.conftest import Database
+from tests.console.test_sessions import sign_in
+from tests.factories import World, situation_body
+
+
+async def _filed(client: httpx.AsyncClient, world: World, **body: object) -> None:
+    done = await client.post(
+        "/api/v1/situations", json=situation_body(**body), headers=world.delegate.headers
+    )
+    assert done.status_code == 201, done.text
+
+
+async def test_a_delegate_reads_the_networks_figures_and_downloads_them(
+    client: httpx.AsyncClient, world: World, db: Database
+) -> None:
+    for organisation in ("MRE", "MRE", "HSO"):
+        await _filed(client, world, organisation=organisation, intake_typology="M2")
+    await sign_in(client, world.delegate.username)
+    page = await client.get("/statistics?year=2026&compare_to=2025")
+    assert page.status_code == 200
+    assert "<h1>Statistiques 2026</h1>" in page.text
+    row = page.text.split('<th scope="row">Situations</th>')[1].split("</tr>")[0]
+    assert "<td>3</td>" in row
+    assert "<svg" in page.text
+    assert db.count(AuditEntry) > 0
+    csv = await client.get("/statistics?year=2026&compare_to=2025&format=csv")
+    assert csv.headers["content-type"].startswith("text/csv")
+    assert "attachment" in csv.headers["content-disposition"]
+
+
+async def test_a_coordinator_sees_their_organisation_and_hidden_counts_are_marked(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    for organisation in ("MRE", "HSO", "HSO"):
+        await _filed(client, world, organisation=organisation)
+    await sign_in(client, world.coordinator_b.username)
+    page = await client.get("/statistics?year=2026&suppress_below=3")
+    assert page.status_code == 200
+    assert "<h1>Statistiques 2026 · HSO</h1>" in page.text
+    assert "MRE" not in page.text.split("<main")[1]
+    row = page.text.split('<th scope="row">Situations</th>')[1].split("</tr>")[0]
+    assert "&lt;3" in row  # two situations: hidden, and said so, never a zero
+    refused = await client.get("/statistics?year=2026&organisation=MRE")
+    assert refused.status_code in (403, 404)
+
+
+async def test_a_reporter_signs_in_to_the_statistics_only(
+    client: httpx.AsyncClient, world: World, db: Database
+) -> None:
+    reporter = world.reporter.username
+    db.execute(update(Account).where(Account.username == reporter).values(kind="person"))
+    signed = await sign_in(client, reporter)
+    assert signed.status_code == 303
+    home = await client.get("/")
+    assert home.headers["location"] == "/statistics"
+    page = await client.get("/statistics")
+    assert page.status_code == 200
+    assert 'href="/situations/new"' not in page.text
+    assert (await client.get("/situations/2026-0001")).status_code == 404

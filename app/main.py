@@ -11,7 +11,7 @@ from fastapi_offline import FastAPIOffline
 
 from app.api import OPENAPI_TAGS, include_api
 from app.auth.service import authenticate_token
-from app.console.router import include_console
+from app.console.routes import include_console
 from app.core import crypto
 from app.core.backup import hold_while_serving
 from app.core.config import Settings, get_settings

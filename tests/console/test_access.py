@@ -5,7 +5,7 @@ import httpx
 import pytest
 from fastapi.routing import APIRoute
 
-from app.console.router import router
+from app.console.routes import PARTS
 from tests.console.test_sessions import sign_in
 from tests.factories import World, situation_body
 
@@ -29,7 +29,8 @@ PAGES = {
 def test_every_page_is_declared() -> None:
     routes = {
         (method, route.path)
-        for route in router.routes
+        for part in PARTS
+        for route in part.router.routes
         if isinstance(route, APIRoute)
         for method in route.methods or ()
     }

@@ -1,0 +1,120 @@
+"""The home page of delegates and coordinators: the open situations within reach by colour,
+what needs attention, and the situations the filters keep."""
+
+from datetime import date, timedelta
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from app.console.pages import (
+    CASE_ROLES,
+    Lang,
+    Page,
+    SignedIn,
+    labels_of,
+)
+from app.console.words import say
+from app.core.db import SessionDep, utcnow
+from app.core.errors import AppError
+from app.core.principal import Role
+from app.organisations import service as organisation_service
+from app.situations import schemas
+from app.situations import service as situation_service
+from app.situations.enums import Severity, SituationStatus
+from app.typologies.models import Typology
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 25
+# An open file nobody touched for this long needs a look.
+UNTOUCHED_DAYS = 90
+
+
+# --- the caseload --------------------------------------------------------------------------
+
+
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@router.get("/")
+def caseload(
+    request: Request,
+    session: SessionDep,
+    signed: SignedIn,
+    lang: Lang,
+    reference: Annotated[str, Query(max_length=20)] = "",
+    organisation: Annotated[str, Query(max_length=20)] = "",
+    typology: Annotated[str, Query(max_length=3)] = "",
+    colour: Annotated[str, Query(max_length=10)] = "",
+    status: Annotated[str, Query(max_length=10)] = "open",
+    opened_from: Annotated[str, Query(max_length=10)] = "",
+    opened_to: Annotated[str, Query(max_length=10)] = "",
+    attention: Annotated[str, Query(max_length=20)] = "",
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
+    """The open situations within reach by colour, what needs attention, and the situations
+    the filters keep, newest first, a page at a time."""
+    principal = signed.principal
+    page = Page(request, lang, signed.account, signed.session.csrf_token)
+    if principal.role is Role.REPORTER:
+        return RedirectResponse("/statistics", status_code=303)
+    if principal.role not in CASE_ROLES:
+        return page.render("message.html", title=say("no_console", lang), text=None)
+    today = date.today()
+    review_year = today.year if today.month == 12 else today.year - 1
+    untouched = utcnow() - timedelta(days=UNTOUCHED_DAYS)
+    needs = {
+        "red": situation_service.SituationFilters(
+            status=SituationStatus.OPEN, red_without_report=True
+        ),
+        "review": situation_service.SituationFilters(
+            status=SituationStatus.OPEN, without_review_for=review_year
+        ),
+        "untouched": situation_service.SituationFilters(
+            status=SituationStatus.OPEN, untouched_since=untouched
+        ),
+    }
+    filters = needs.get(attention) or situation_service.SituationFilters(
+        reference=reference or None,
+        organisation=organisation or None,
+        intake_typology=typology or None,
+        severity=Severity(colour) if colour in set(Severity) else None,
+        status=SituationStatus(status) if status in set(SituationStatus) else None,
+        opened_from=_date(opened_from),
+        opened_to=_date(opened_to),
+    )
+    try:
+        found, next_cursor = situation_service.list_(
+            session=session, principal=principal, filters=filters, limit=PAGE_SIZE, cursor=cursor
+        )
+    except AppError:  # a cursor of another list, or altered: the first page
+        found, next_cursor = situation_service.list_(
+            session=session, principal=principal, filters=filters, limit=PAGE_SIZE, cursor=None
+        )
+    asked = {k: v for k, v in request.query_params.items() if k not in ("cursor", "lang") and v}
+    return page.render(
+        "caseload.html",
+        by_colour=situation_service.open_by_colour(session=session, principal=principal),
+        attention=[
+            (key, situation_service.count(session=session, principal=principal, filters=f))
+            for key, f in needs.items()
+        ],
+        review_year=review_year,
+        untouched_days=UNTOUCHED_DAYS,
+        items=[schemas.to_list_item(s) for s in found],
+        next_page=f"/?{urlencode({**asked, 'cursor': next_cursor})}" if next_cursor else None,
+        first_page="/?" + urlencode(asked) if cursor else None,
+        asked={"status": "open", **asked} if not attention else asked,
+        attention_asked=attention,
+        organisations=[
+            o.code for o in session.scalars(organisation_service.readable_organisations(principal))
+        ],
+        typologies=labels_of(session, Typology, lang),
+        severities=list(Severity),
+        statuses=list(SituationStatus),
+    )

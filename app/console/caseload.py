@@ -15,7 +15,6 @@ from app.console.pages import (
     SignedIn,
     labels_of,
 )
-from app.console.words import say
 from app.core.db import SessionDep, utcnow
 from app.core.errors import AppError
 from app.core.principal import Role
@@ -61,10 +60,9 @@ def caseload(
     the filters keep, newest first, a page at a time."""
     principal = signed.principal
     page = Page(request, lang, signed.account, signed.session.csrf_token)
-    if principal.role is Role.REPORTER:
-        return RedirectResponse("/statistics", status_code=303)
-    if principal.role not in CASE_ROLES:
-        return page.render("message.html", title=say("no_console", lang), text=None)
+    if principal.role not in CASE_ROLES:  # a reporter's home, an admin's
+        home = "/statistics" if principal.role is Role.REPORTER else "/admin"
+        return RedirectResponse(home, status_code=303)
     today = date.today()
     review_year = today.year if today.month == 12 else today.year - 1
     untouched = utcnow() - timedelta(days=UNTOUCHED_DAYS)

@@ -14,7 +14,7 @@ from app.auth import service as auth_service
 from app.auth.models import Account
 from app.console import sessions
 from app.console.models import ConsoleSession
-from app.console.words import say
+from app.console.words import WORDS, say
 from app.core.caller import SettingsDep
 from app.core.db import ReadingSessionDep, SessionDep
 from app.core.errors import AppError
@@ -65,7 +65,14 @@ class Page:
         response = templates.TemplateResponse(
             self.request,
             template,
-            {"page": self, "t": t, "lang": lang.value, "languages": list(Language), **context},
+            {
+                "page": self,
+                "t": t,
+                "words": WORDS,
+                "lang": lang.value,
+                "languages": list(Language),
+                **context,
+            },
             status_code=status_code,
         )
         return protected(response)
@@ -172,6 +179,7 @@ _REASONS = {
     "enum": "choose",
     "literal_error": "choose",
     "must not be in the future": "in_future",
+    "choose one of the list": "choose",
 }
 
 

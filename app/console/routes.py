@@ -6,11 +6,11 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from app.console import caseload, sessions, signin, situations, statistics
+from app.console import admin, caseload, sessions, signin, situations, statistics
 from app.console.pages import SignInFirst
 
 # Each part of the console, with its pages.
-PARTS = (signin, caseload, situations, statistics)
+PARTS = (signin, caseload, situations, statistics, admin)
 
 
 def include_console(app: FastAPI) -> None:

@@ -23,6 +23,10 @@ PAGES = {
     ("GET", "/situations/filed/{form_id}"): "login",
     ("POST", "/situations/{reference}/{kind}"): "login",
     ("GET", "/statistics"): "login",
+    ("GET", "/admin"): "login",
+    ("GET", "/admin/{section}"): "login",
+    ("POST", "/admin/audit/verify"): "login",
+    ("POST", "/admin/{section}/{action}"): "login",
 }
 
 
@@ -45,7 +49,9 @@ async def test_a_visitor_not_signed_in_is_sent_to_sign_in(
         method,
         path.replace("{reference}", "2026-0001")
         .replace("{form_id}", "x")
-        .replace("{kind}", "close"),
+        .replace("{kind}", "close")
+        .replace("{section}", "accounts")
+        .replace("{action}", "unlock"),
     )
     assert answer.status_code == 303
     assert answer.headers["location"] == "/login"
@@ -57,14 +63,14 @@ async def test_a_visitor_not_signed_in_is_sent_to_sign_in(
         ("delegate", 200, 200),
         ("coordinator_a", 200, 200),
         ("coordinator_b", 200, 404),
-        ("admin", 200, 404),
+        ("admin", 303, 404),
     ],
 )
 async def test_what_each_role_sees(
     client: httpx.AsyncClient, world: World, role: str, caseload: int, situation: int
 ) -> None:
     """A situation of MRE: its delegates and coordinators read it; another organisation's
-    coordinator and an admin meet "not found"; an admin has no caseload."""
+    coordinator and an admin meet "not found"; an admin's home is the administration."""
     filed = await client.post(
         "/api/v1/situations", json=situation_body(), headers=world.delegate.headers
     )
@@ -77,3 +83,5 @@ async def test_what_each_role_sees(
     files = role != "admin"
     assert (await client.get("/situations/new")).status_code == (200 if files else 404)
     assert ('href="/situations/new"' in home.text) is files
+    administers = (await client.get("/admin/accounts")).status_code
+    assert administers == (404 if files else 200)

@@ -239,6 +239,29 @@ def test_the_statistics_read_well_on_a_phone(
     accessible(browser)
 
 
+def test_every_administration_page_reads_well_on_a_phone(
+    server: str, browser: webdriver.Chrome, world: World
+) -> None:
+    sign_in(browser, server, world.admin.username)
+    assert browser.current_url.endswith("/admin/organisations")
+    for section in (
+        "organisations",
+        "accounts",
+        "clients",
+        "authorities",
+        "webhooks",
+        "baselines",
+        "audit",
+    ):
+        browser.get(f"{server}/admin/{section}")
+        for summary in browser.find_elements(By.CSS_SELECTOR, "main summary"):
+            summary.click()
+        accessible(browser)
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "main form button"))
+    assert "La chaîne est intacte" in browser.page_source
+    accessible(browser)
+
+
 def test_a_coordinator_meets_not_found_for_another_organisations_situation(
     server: str, browser: webdriver.Chrome, world: World
 ) -> None:

@@ -28,6 +28,8 @@ router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 25
 # An open file nobody touched for this long needs a look.
 UNTOUCHED_DAYS = 90
+# The counts of the caseload stop there ("999+"): a page never reads a large register through.
+COUNTED_UP_TO = 999
 
 
 # --- the caseload --------------------------------------------------------------------------
@@ -97,11 +99,27 @@ def caseload(
     asked = {k: v for k, v in request.query_params.items() if k not in ("cursor", "lang") and v}
     return page.render(
         "caseload.html",
-        by_colour=situation_service.open_by_colour(session=session, principal=principal),
+        by_colour={
+            colour: situation_service.count(
+                session=session,
+                principal=principal,
+                filters=situation_service.SituationFilters(
+                    status=SituationStatus.OPEN, severity=colour
+                ),
+                at_most=COUNTED_UP_TO,
+            )
+            for colour in Severity
+        },
         attention=[
-            (key, situation_service.count(session=session, principal=principal, filters=f))
+            (
+                key,
+                situation_service.count(
+                    session=session, principal=principal, filters=f, at_most=COUNTED_UP_TO
+                ),
+            )
             for key, f in needs.items()
         ],
+        counted_up_to=COUNTED_UP_TO,
         review_year=review_year,
         untouched_days=UNTOUCHED_DAYS,
         items=[schemas.to_list_item(s) for s in found],

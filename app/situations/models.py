@@ -4,7 +4,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from app.auth.models import Account
@@ -29,7 +29,12 @@ class ReferenceCounter(Base):
 
 class Situation(Base):
     __tablename__ = "situations"
-    __table_args__ = (UniqueConstraint("year", "sequence"),)
+    __table_args__ = (
+        UniqueConstraint("year", "sequence"),
+        # The caseload counts open files by colour, by last activity and by opening date: read
+        # from this index alone, never from the rows.
+        Index("ix_situations_caseload", "status", "severity", "opened_on", "updated_at", "id"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_new_id)
     reference: Mapped[str] = mapped_column(String(16), unique=True)
@@ -106,6 +111,8 @@ class YearEndReview(SituationRecord, Base):
     """Closure-stage typology of a file still open at the end of a year."""
 
     __tablename__ = "year_end_reviews"
+    # Whether a file was reviewed for a year, from the index alone.
+    __table_args__ = (Index("ix_year_end_reviews_situation_id_year", "situation_id", "year"),)
 
     year: Mapped[int]
     reviewed_on: Mapped[date]

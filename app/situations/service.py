@@ -344,23 +344,13 @@ def list_(
     return items, next_cursor
 
 
-def count(*, session: Session, principal: Principal, filters: SituationFilters) -> int:
-    """How many situations within reach the filters keep."""
-    return (
-        session.scalar(_filtered(principal, filters).with_only_columns(func.count(Situation.id)))
-        or 0
-    )
-
-
-def open_by_colour(*, session: Session, principal: Principal) -> dict[Severity, int]:
-    """How many open situations within reach have each colour."""
-    open_ones = _filtered(principal, SituationFilters(status=SituationStatus.OPEN)).subquery()
-    counted: dict[Severity, int] = dict(
-        session.execute(
-            select(open_ones.c.severity, func.count()).group_by(open_ones.c.severity)
-        ).all()
-    )
-    return {colour: counted.get(colour, 0) for colour in Severity}
+def count(
+    *, session: Session, principal: Principal, filters: SituationFilters, at_most: int
+) -> int:
+    """How many situations within reach the filters keep, counted no further than one past
+    `at_most`: a page says "more than `at_most`" rather than read a large register through."""
+    kept = _filtered(principal, filters).with_only_columns(Situation.id).limit(at_most + 1)
+    return session.scalar(select(func.count()).select_from(kept.subquery())) or 0
 
 
 HISTORY_RECORDS: tuple[type[SituationRecord], ...] = (

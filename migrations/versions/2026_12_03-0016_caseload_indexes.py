@@ -1,0 +1,31 @@
+"""the console's caseload counts open files from indexes alone
+
+Revision ID: 0016
+Revises: 0015
+Create Date: 2026-12-03 19:00:00.000000
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0016"
+down_revision: str | None = "0015"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_index(
+        "ix_situations_caseload",
+        "situations",
+        ["status", "severity", "opened_on", "updated_at", "id"],
+    )
+    op.create_index(
+        "ix_year_end_reviews_situation_id_year", "year_end_reviews", ["situation_id", "year"]
+    )
+
+
+def downgrade() -> None:
+    op.drop_index("ix_year_end_reviews_situation_id_year", table_name="year_end_reviews")
+    op.drop_index("ix_situations_caseload", table_name="situations")

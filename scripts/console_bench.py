@@ -183,8 +183,9 @@ def main() -> int:
     arguments = parser.parse_args()
     this_year = date.today().year
     with tempfile.TemporaryDirectory() as folder:
-        url = arguments.database_url or f"sqlite:///{folder}/console-bench.db"
         for size in arguments.sizes:
+            # A SQLite file of its own for each size; a server's database is emptied.
+            url = arguments.database_url or f"sqlite:///{folder}/console-bench-{size}.db"
             reset_database(url)
             seeded = seed(url, size, this_year - 9, random.Random(arguments.seed))
             analyze(url)

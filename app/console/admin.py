@@ -23,9 +23,9 @@ from app.console.pages import (
     SignedIn,
     SignedInToRead,
     checked_form,
+    errors_of,
     forged_page,
     not_found_page,
-    reason_in,
 )
 from app.console.words import WORDS, say
 from app.core.db import ReadingSessionDep, SessionDep
@@ -178,16 +178,8 @@ def act(
     errors: dict[str, str] = {}
     try:
         secret = handler(session, signed, fields)
-    except ValidationError as invalid:
-        for detail in invalid.errors():
-            field = str(detail["loc"][0]) if detail["loc"] else "form"
-            kind = "missing" if detail.get("input") in (None, "") else detail["type"]
-            errors.setdefault(field, reason_in(kind, detail["msg"], lang))
-    except AppError as refused_change:
-        for wrong in refused_change.errors or []:
-            errors.setdefault(wrong.field, reason_in("", wrong.reason, lang))
-        if not refused_change.errors:
-            errors["form"] = refused_change.detail or refused_change.title
+    except (ValidationError, AppError) as refused_change:
+        errors = errors_of(refused_change, lang)
     else:
         if secret is not None:  # shown once, on this answer only
             return _render(page, session, section, secret=secret)

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from app.console.pages import (
     CASE_ROLES,
@@ -17,7 +18,7 @@ from app.console.pages import (
 )
 from app.core.db import SessionDep, utcnow
 from app.core.errors import AppError
-from app.core.principal import Role
+from app.core.principal import Principal, Role
 from app.organisations import service as organisation_service
 from app.situations import schemas
 from app.situations import service as situation_service
@@ -40,6 +41,37 @@ def _date(value: str | None) -> date | None:
         return date.fromisoformat(value) if value else None
     except ValueError:
         return None
+
+
+def _review_year(today: date) -> int:
+    """The year whose review is due: this one in December, the last one until February."""
+    return today.year if today.month == 12 else today.year - 1
+
+
+def _needing_attention(today: date) -> dict[str, situation_service.SituationFilters]:
+    """What needs a delegate's attention: red files without a report or a justified decision,
+    files untouched for UNTOUCHED_DAYS, and, from December to February, files not yet reviewed
+    for the year that ends."""
+    open_ = SituationStatus.OPEN
+    needs = {
+        "red": situation_service.SituationFilters(status=open_, red_without_report=True),
+        "untouched": situation_service.SituationFilters(
+            status=open_, untouched_since=utcnow() - timedelta(days=UNTOUCHED_DAYS)
+        ),
+    }
+    if today.month in (12, 1, 2):
+        needs["review"] = situation_service.SituationFilters(
+            status=open_, without_review_for=_review_year(today)
+        )
+    return needs
+
+
+def _count(
+    session: Session, principal: Principal, filters: situation_service.SituationFilters
+) -> int:
+    return situation_service.count(
+        session=session, principal=principal, filters=filters, at_most=COUNTED_UP_TO
+    )
 
 
 @router.get("/")
@@ -65,20 +97,7 @@ def caseload(
     if principal.role not in CASE_ROLES:  # a reporter's home, an admin's
         home = "/statistics" if principal.role is Role.REPORTER else "/admin"
         return RedirectResponse(home, status_code=303)
-    today = date.today()
-    review_year = today.year if today.month == 12 else today.year - 1
-    untouched = utcnow() - timedelta(days=UNTOUCHED_DAYS)
-    needs = {
-        "red": situation_service.SituationFilters(
-            status=SituationStatus.OPEN, red_without_report=True
-        ),
-        "review": situation_service.SituationFilters(
-            status=SituationStatus.OPEN, without_review_for=review_year
-        ),
-        "untouched": situation_service.SituationFilters(
-            status=SituationStatus.OPEN, untouched_since=untouched
-        ),
-    }
+    needs = _needing_attention(date.today())
     filters = needs.get(attention) or situation_service.SituationFilters(
         reference=reference or None,
         organisation=organisation or None,
@@ -97,30 +116,25 @@ def caseload(
             session=session, principal=principal, filters=filters, limit=PAGE_SIZE, cursor=None
         )
     asked = {k: v for k, v in request.query_params.items() if k not in ("cursor", "lang") and v}
+    # The overview heads the first page; the next ones are the list's alone.
+    overview = cursor is None
     return page.render(
         "caseload.html",
         by_colour={
-            colour: situation_service.count(
-                session=session,
-                principal=principal,
-                filters=situation_service.SituationFilters(
-                    status=SituationStatus.OPEN, severity=colour
-                ),
-                at_most=COUNTED_UP_TO,
+            colour: _count(
+                session,
+                principal,
+                situation_service.SituationFilters(status=SituationStatus.OPEN, severity=colour),
             )
             for colour in Severity
-        },
-        attention=[
-            (
-                key,
-                situation_service.count(
-                    session=session, principal=principal, filters=f, at_most=COUNTED_UP_TO
-                ),
-            )
-            for key, f in needs.items()
-        ],
+        }
+        if overview
+        else None,
+        attention=[(key, _count(session, principal, f)) for key, f in needs.items()]
+        if overview
+        else None,
         counted_up_to=COUNTED_UP_TO,
-        review_year=review_year,
+        review_year=_review_year(date.today()),
         untouched_days=UNTOUCHED_DAYS,
         items=[schemas.to_list_item(s) for s in found],
         next_page=f"/?{urlencode({**asked, 'cursor': next_cursor})}" if next_cursor else None,

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -17,7 +18,7 @@ from app.console.models import ConsoleSession
 from app.console.words import WORDS, say
 from app.core.caller import SettingsDep
 from app.core.db import ReadingSessionDep, SessionDep
-from app.core.errors import AppError
+from app.core.errors import AppError, PreconditionFailed
 from app.core.principal import Principal, Role
 from app.reference.labels import Language
 
@@ -181,6 +182,26 @@ _REASONS = {
     "must not be in the future": "in_future",
     "choose one of the list": "choose",
 }
+
+
+def errors_of(refused: ValidationError | AppError, lang: Language) -> dict[str, str]:
+    """What a refused form says, field by field, in the console's words; under "form", what
+    belongs to no field (a rule of the register, a change made meanwhile)."""
+    errors: dict[str, str] = {}
+    if isinstance(refused, ValidationError):
+        for detail in refused.errors():
+            field = str(detail["loc"][0]) if detail["loc"] else "form"
+            kind = "missing" if detail.get("input") in (None, "") else detail["type"]
+            errors.setdefault(field, reason_in(kind, detail["msg"], lang))
+        return errors
+    if isinstance(refused, PreconditionFailed):
+        return {"form": say("changed_meanwhile", lang)}
+    for wrong in refused.errors or []:
+        errors.setdefault(wrong.field, reason_in("", wrong.reason, lang))
+    if not refused.errors:
+        rule = f"rule_{refused.extra.get('rule', '')}"
+        errors["form"] = say(rule, lang) if rule in WORDS else refused.detail or refused.title
+    return errors
 
 
 def reason_in(kind: str, message: str, lang: Language) -> str:

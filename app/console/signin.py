@@ -1,5 +1,6 @@
 """Signing in and out of the console, and its language."""
 
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -100,8 +101,7 @@ def logout(
 @router.get("/language")
 def choose_language(request: Request, to: Language, back: str = "/") -> Response:
     """The language at a click: kept in a cookie, then back to the page (of this site only)."""
-    response = RedirectResponse(
-        back if back.startswith("/") and not back.startswith("//") else "/", status_code=303
-    )
+    own_page = re.fullmatch(r"/([^/\\].*)?", back) is not None  # never //host nor /\host
+    response = RedirectResponse(back if own_page else "/", status_code=303)
     set_cookie(response, request, LANG_COOKIE, to.value, max_age=365 * 24 * 3600)
     return response

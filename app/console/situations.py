@@ -18,15 +18,14 @@ from app.console.pages import (
     Page,
     SignedIn,
     checked_form,
+    errors_of,
     forged_page,
     labels_of,
     not_found_page,
-    reason_in,
 )
-from app.console.words import WORDS, say
 from app.core.caller import SettingsDep
 from app.core.db import SessionDep
-from app.core.errors import AppError, Conflict, NotFound, PreconditionFailed
+from app.core.errors import AppError, Conflict, NotFound
 from app.core.principal import Principal, Role
 from app.idempotency import service as idempotency_service
 from app.organisations import service as organisation_service
@@ -171,10 +170,7 @@ def _opening_errors(
     try:
         data = schemas.SituationCreate.model_validate(fields)
     except ValidationError as invalid:
-        for detail in invalid.errors():
-            field = str(detail["loc"][0]) if detail["loc"] else "form"
-            kind = "missing" if detail.get("input") is None else detail["type"]
-            errors.setdefault(field, reason_in(kind, detail["msg"], lang))
+        errors = errors_of(invalid, lang)
         stand_ins = {name: schemas.STAND_INS[name] for name in errors if name in schemas.STAND_INS}
         try:
             data = schemas.SituationCreate.model_validate(fields | stand_ins)
@@ -183,10 +179,7 @@ def _opening_errors(
     try:
         situation_service.check_opening(session=session, principal=principal, data=data)
     except AppError as refused:
-        for wrong in refused.errors or []:
-            errors.setdefault(wrong.field, reason_in("", wrong.reason, lang))
-        if not refused.errors:
-            errors.setdefault("form", refused.detail or refused.title)
+        errors = errors_of(refused, lang) | errors
     return errors
 
 
@@ -301,23 +294,8 @@ def record(
             )
     except NotFound:
         return not_found_page(page)
-    except ValidationError as invalid:
-        for detail in invalid.errors():
-            field = str(detail["loc"][0]) if detail["loc"] else "form"
-            missing = "missing" if detail.get("input") is None else detail["type"]
-            errors.setdefault(field, reason_in(missing, detail["msg"], lang))
-    except PreconditionFailed:
-        errors["form"] = say("changed_meanwhile", lang)
-    except AppError as refused:
-        for wrong in refused.errors or []:
-            errors.setdefault(wrong.field, reason_in("", wrong.reason, lang))
-        if not refused.errors:
-            rule = str(refused.extra.get("rule", ""))
-            errors["form"] = (
-                say(f"rule_{rule}", lang)
-                if f"rule_{rule}" in WORDS
-                else (refused.detail or refused.title)
-            )
+    except (ValidationError, AppError) as refused:
+        errors = errors_of(refused, lang)
     else:
         return RedirectResponse(f"/situations/{reference}#timeline", status_code=303)
     return _situation(

@@ -31,9 +31,10 @@ class Situation(Base):
     __tablename__ = "situations"
     __table_args__ = (
         UniqueConstraint("year", "sequence"),
-        # The caseload counts open files by colour, by last activity and by opening date: read
-        # from this index alone, never from the rows.
+        # The caseload counts open files by colour and by opening date from this index alone,
+        # and finds those untouched for long from the next.
         Index("ix_situations_caseload", "status", "severity", "opened_on", "updated_at", "id"),
+        Index("ix_situations_status_updated_at", "status", "updated_at"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_new_id)

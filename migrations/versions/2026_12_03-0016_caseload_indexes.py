@@ -21,6 +21,7 @@ def upgrade() -> None:
         "situations",
         ["status", "severity", "opened_on", "updated_at", "id"],
     )
+    op.create_index("ix_situations_status_updated_at", "situations", ["status", "updated_at"])
     op.create_index(
         "ix_year_end_reviews_situation_id_year", "year_end_reviews", ["situation_id", "year"]
     )
@@ -28,4 +29,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_year_end_reviews_situation_id_year", table_name="year_end_reviews")
+    op.drop_index("ix_situations_status_updated_at", table_name="situations")
     op.drop_index("ix_situations_caseload", table_name="situations")

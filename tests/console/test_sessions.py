@@ -157,5 +157,6 @@ async def test_the_language_at_a_click(client: httpx.AsyncClient, world: World) 
     page = await client.get("/login")
     assert '<html lang="de">' in page.text
     assert "Anmelden" in page.text
-    away = await client.get("/language?to=en&back=//evil.example/")
-    assert away.headers["location"] == "/"
+    for elsewhere in ("//evil.example/", "/\\evil.example/", "https://evil.example/"):
+        away = await client.get("/language", params={"to": "en", "back": elsewhere})
+        assert away.headers["location"] == "/", elsewhere

@@ -381,6 +381,7 @@ def _story(
             "initial_severity": told.severity,
             "severity": told.severity_now,
             "status": "closed" if current_closure else "open",
+            "report_decided": told.report is not None,
             "requester_kind": told.requester_kind,
             "age_group": told.age_group,
             "summary": "Synthetic situation.",

@@ -33,7 +33,15 @@ class Situation(Base):
         UniqueConstraint("year", "sequence"),
         # The caseload counts open files by colour and by opening date from this index alone,
         # and finds those untouched for long from the next.
-        Index("ix_situations_caseload", "status", "severity", "opened_on", "updated_at", "id"),
+        Index(
+            "ix_situations_caseload",
+            "status",
+            "severity",
+            "report_decided",
+            "opened_on",
+            "updated_at",
+            "id",
+        ),
         Index("ix_situations_status_updated_at", "status", "updated_at"),
     )
 
@@ -47,6 +55,9 @@ class Situation(Base):
     intake_typology: Mapped[str] = mapped_column(ForeignKey("typologies.code"))
     initial_severity: Mapped[Severity] = mapped_column(str_enum(Severity, "initial_severity"))
     severity: Mapped[Severity] = mapped_column(str_enum(Severity, "severity"))
+    # A report, or a justified decision not to report, is recorded (set by `write_report`):
+    # red files without one are found from an index, never by reading every report.
+    report_decided: Mapped[bool] = mapped_column(default=False)
     status: Mapped[SituationStatus] = mapped_column(
         str_enum(SituationStatus, "situation_status"), default=SituationStatus.OPEN
     )

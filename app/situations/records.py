@@ -318,6 +318,7 @@ def write_report(
     subscriptions: outbox.Subscriptions | None = None,
 ) -> AuthorityReport:
     """Adds a checked report to the session, audited and told; the caller flushes."""
+    situation.report_decided = True
     record = attach(
         session=session,
         principal=principal,

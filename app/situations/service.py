@@ -299,8 +299,7 @@ def _filtered(principal: Principal, filters: SituationFilters) -> Select[Situati
     if filters.opened_to is not None:
         stmt = stmt.where(Situation.opened_on <= filters.opened_to)
     if filters.red_without_report is not None:
-        reported = exists().where(AuthorityReport.situation_id == Situation.id)
-        red_without = (Situation.severity == Severity.RED) & ~reported
+        red_without = (Situation.severity == Severity.RED) & ~Situation.report_decided
         stmt = stmt.where(red_without if filters.red_without_report else ~red_without)
     if filters.reference is not None:
         stmt = stmt.where(Situation.reference == filters.reference.strip())

@@ -6,7 +6,7 @@ import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import Select, WebDriverWait
 from sqlalchemy import update
@@ -260,6 +261,39 @@ def test_every_administration_page_reads_well_on_a_phone(
     follow(browser, browser.find_element(By.CSS_SELECTOR, "main form button"))
     assert "La chaîne est intacte" in browser.page_source
     accessible(browser)
+
+
+def _tab_to(browser: webdriver.Chrome, found: Callable[[WebElement], bool]) -> WebElement:
+    """Presses Tab until the element in focus is the one looked for."""
+    for _ in range(60):
+        ActionChains(browser).send_keys(Keys.TAB).perform()
+        if found(focused := browser.switch_to.active_element):
+            return focused
+    raise AssertionError("never reached with the Tab key")
+
+
+def test_the_keyboard_alone_signs_in_and_opens_a_situation(
+    server: str, browser: webdriver.Chrome, world: World
+) -> None:
+    reference = _file(server, world)
+    browser.get(f"{server}/login")
+    skip = _tab_to(browser, lambda e: True)
+    assert skip.get_attribute("class") == "skip"  # the first stop: straight to the content
+    _tab_to(browser, lambda e: e.get_attribute("id") == "email")
+    ActionChains(browser).send_keys(world.delegate.username, Keys.TAB, PASSWORD).perform()
+    browser.execute_script("window.leftBehind = true;")
+    ActionChains(browser).send_keys(Keys.ENTER).perform()
+    WebDriverWait(browser, 15, ignored_exceptions=(WebDriverException,)).until(
+        lambda b: b.execute_script("return window.leftBehind === undefined;")
+    )
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Situations"
+    link = _tab_to(browser, lambda e: (e.get_attribute("href") or "").endswith(reference))
+    browser.execute_script("window.leftBehind = true;")
+    link.send_keys(Keys.ENTER)
+    WebDriverWait(browser, 15, ignored_exceptions=(WebDriverException,)).until(
+        lambda b: b.execute_script("return window.leftBehind === undefined;")
+    )
+    assert reference in browser.find_element(By.TAG_NAME, "h1").text
 
 
 def test_a_coordinator_meets_not_found_for_another_organisations_situation(

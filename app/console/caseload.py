@@ -7,7 +7,6 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy.orm import Session
 
 from app.console.pages import (
     CASE_ROLES,
@@ -18,7 +17,7 @@ from app.console.pages import (
 )
 from app.core.db import SessionDep, utcnow
 from app.core.errors import AppError
-from app.core.principal import Principal, Role
+from app.core.principal import Role
 from app.organisations import service as organisation_service
 from app.situations import schemas
 from app.situations import service as situation_service
@@ -66,14 +65,6 @@ def _needing_attention(today: date) -> dict[str, situation_service.SituationFilt
     return needs
 
 
-def _count(
-    session: Session, principal: Principal, filters: situation_service.SituationFilters
-) -> int:
-    return situation_service.count(
-        session=session, principal=principal, filters=filters, at_most=COUNTED_UP_TO
-    )
-
-
 @router.get("/")
 def caseload(
     request: Request,
@@ -118,21 +109,26 @@ def caseload(
     asked = {k: v for k, v in request.query_params.items() if k not in ("cursor", "lang") and v}
     # The overview heads the first page; the next ones are the list's alone.
     overview = cursor is None
+    colours = {
+        colour.value: situation_service.SituationFilters(
+            status=SituationStatus.OPEN, severity=colour
+        )
+        for colour in Severity
+    }
+    counted = (
+        situation_service.counts(
+            session=session,
+            principal=principal,
+            filters=colours | needs,
+            at_most=COUNTED_UP_TO,
+        )
+        if overview
+        else None
+    )
     return page.render(
         "caseload.html",
-        by_colour={
-            colour: _count(
-                session,
-                principal,
-                situation_service.SituationFilters(status=SituationStatus.OPEN, severity=colour),
-            )
-            for colour in Severity
-        }
-        if overview
-        else None,
-        attention=[(key, _count(session, principal, f)) for key, f in needs.items()]
-        if overview
-        else None,
+        by_colour={colour: counted[colour.value] for colour in Severity} if counted else None,
+        attention=[(key, counted[key]) for key in needs] if counted else None,
         counted_up_to=COUNTED_UP_TO,
         review_year=_review_year(date.today()),
         untouched_days=UNTOUCHED_DAYS,

@@ -1,6 +1,7 @@
 """A year's figures and its comparison, as the API counts them."""
 
 from datetime import date
+from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlencode
 
@@ -23,6 +24,8 @@ from app.statistics import export as statistics_export
 from app.statistics import service as statistics_service
 
 router = APIRouter(include_in_schema=False)
+# Put inside the annual report, which is read without the service.
+STYLESHEET = Path(__file__).parent / "static" / "console.css"
 
 
 # --- statistics ------------------------------------------------------------------------------
@@ -38,10 +41,11 @@ async def statistics_page(
     compare_to: Annotated[int | None, Query(ge=1990, le=2200)] = None,
     organisation: Annotated[str, Query(max_length=20)] = "",
     suppress_below: Annotated[int | None, Query(ge=2, le=100)] = None,
-    format: Annotated[Literal["html", "csv"], Query()] = "html",
+    format: Annotated[Literal["html", "csv", "report"], Query()] = "html",
 ) -> Response:
     """A year's figures and its comparison, as the API counts them (coordinators: their
-    organisation's), with charts; or the same figures as CSV."""
+    organisation's), with charts; or the same figures as CSV, or as the annual report: one
+    HTML file that needs nothing else to be read or printed."""
     principal = signed.principal
     page = Page(request, lang, signed.account, signed.session.csrf_token)
     year = year or date.today().year
@@ -81,6 +85,18 @@ async def statistics_page(
                 headers={"Content-Disposition": f'attachment; filename="statistiques-{year}.csv"'},
             )
         )
+    if format == "report":
+        response = page.render(
+            "annual_report.html",
+            stats=stats,
+            stylesheet=STYLESHEET.read_text(),
+            today=date.today().strftime("%d/%m/%Y"),
+            today_year=date.today().year,
+        )
+        response.headers["Content-Disposition"] = (
+            f'attachment; filename="rapport-annuel-{year}.html"'
+        )
+        return response
     asked = {
         "year": year,
         "compare_to": compare_to,
@@ -93,6 +109,7 @@ async def statistics_page(
         asked=asked,
         organisations=choices,
         csv_link="/statistics?" + urlencode({**asked, "format": "csv"}),
+        report_link="/statistics?" + urlencode({**asked, "format": "report"}),
         today_year=date.today().year,
         years=list(range(date.today().year, 2009, -1)),
     )

@@ -482,6 +482,18 @@ WORDS: dict[str, tuple[str, str, str]] = {
         "The figures are removed.",
         "Die Zahlen sind entfernt.",
     ),
+    "download_report": (
+        "Télécharger le rapport annuel (HTML, à imprimer)",
+        "Download the annual report (HTML, to print)",
+        "Jahresbericht herunterladen (HTML, zum Drucken)",
+    ),
+    "annual_report_title": (
+        "Délégués à la bientraitance — statistiques {year}",
+        "Bientraitance delegates — statistics {year}",
+        "Bientraitance-Delegierte — Statistik {year}",
+    ),
+    "compared_with": ("Comparaison avec {year}", "Compared with {year}", "Verglichen mit {year}"),
+    "drawn_up_on": ("établi le {day}", "drawn up on {day}", "erstellt am {day}"),
     "signed_in_as": ("Connecté·e : {who}", "Signed in: {who}", "Angemeldet: {who}"),
 }
 

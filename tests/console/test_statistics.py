@@ -33,6 +33,13 @@ async def test_a_delegate_reads_the_networks_figures_and_downloads_them(
     csv = await client.get("/statistics?year=2026&compare_to=2025&format=csv")
     assert csv.headers["content-type"].startswith("text/csv")
     assert "attachment" in csv.headers["content-disposition"]
+    report = await client.get("/statistics?year=2026&compare_to=2025&format=report")
+    assert 'filename="rapport-annuel-2026.html"' in report.headers["content-disposition"]
+    assert "<style>" in report.text  # one file that needs nothing else to be read
+    assert "src=" not in report.text
+    assert 'rel="stylesheet"' not in report.text
+    row = report.text.split('<th scope="row">Situations</th>')[1].split("</tr>")[0]
+    assert "<td>3</td>" in row
 
 
 async def test_a_coordinator_sees_their_organisation_and_hidden_counts_are_marked(

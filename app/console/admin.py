@@ -66,7 +66,7 @@ def section_page(
     done: Annotated[str, Query(max_length=40)] = "",
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
-    page = Page(request, lang, signed.account, signed.session.csrf_token)
+    page = signed.page(request, lang)
     if (refused := _admin(signed, page)) or section not in SECTIONS:
         return refused or not_found_page(page)
     notice = say(f"done_{done}", lang) if f"done_{done}" in WORDS else None
@@ -141,7 +141,7 @@ def verify_audit(
 ) -> Response:
     """Walks the whole audit chain, as `bientraitance audit verify` does, and says what it
     found; it only reads."""
-    page = Page(request, lang, signed.account, signed.session.csrf_token)
+    page = signed.page(request, lang)
     if refused := _admin(signed, page):
         return refused
     try:
@@ -164,7 +164,7 @@ def act(
 ) -> Response:
     """One administration form: done, then back to its section saying so; refused, the section
     again with the reasons next to the fields and what was typed kept."""
-    page = Page(request, lang, signed.account, signed.session.csrf_token)
+    page = signed.page(request, lang)
     if refused := _admin(signed, page):
         return refused
     handler = ACTIONS.get((section, action))

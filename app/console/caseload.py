@@ -11,7 +11,6 @@ from fastapi.responses import RedirectResponse, Response
 from app.console.pages import (
     CASE_ROLES,
     Lang,
-    Page,
     SignedIn,
     labels_of,
 )
@@ -84,7 +83,7 @@ def caseload(
     """The open situations within reach by colour, what needs attention, and the situations
     the filters keep, newest first, a page at a time."""
     principal = signed.principal
-    page = Page(request, lang, signed.account, signed.session.csrf_token)
+    page = signed.page(request, lang)
     if principal.role not in CASE_ROLES:  # a reporter's home, an admin's
         home = "/statistics" if principal.role is Role.REPORTER else "/admin"
         return RedirectResponse(home, status_code=303)

@@ -100,6 +100,10 @@ class Signed:
         self.account = account
         self.principal: Principal = auth_service.to_principal(account)
 
+    def page(self, request: Request, lang: Language) -> Page:
+        """The page this person is shown, with their session's token in its forms."""
+        return Page(request, lang, self.account, self.session.csrf_token)
+
 
 def signed_in(request: Request, session: SessionDep, settings: SettingsDep) -> Signed:
     found = sessions.current(

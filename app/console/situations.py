@@ -65,7 +65,7 @@ class Filed(BaseModel):
 
 @router.get("/situations/new")
 def new_situation(request: Request, session: SessionDep, signed: SignedIn, lang: Lang) -> Response:
-    page = Page(request, lang, signed.account, signed.session.csrf_token)
+    page = signed.page(request, lang)
     if signed.principal.role not in CASE_ROLES:
         return not_found_page(page)
     values = {"opened_on": date.today().isoformat(), "form_id": str(uuid.uuid4())}
@@ -93,7 +93,7 @@ def file_situation(
     """Files the situation once, however many times the form is sent (its `form_id` is an
     idempotency key), then shows it; an invalid form comes back with every error next to its
     field and everything typed kept."""
-    page = Page(request, lang, signed.account, signed.session.csrf_token)
+    page = signed.page(request, lang)
     principal = signed.principal
     if principal.role not in CASE_ROLES:
         return not_found_page(page)
@@ -150,7 +150,7 @@ def filed(
     form_id: str, request: Request, session: SessionDep, signed: SignedIn, lang: Lang
 ) -> Response:
     """Where a form sent twice leads its second click: the situation its first one filed."""
-    page = Page(request, lang, signed.account, signed.session.csrf_token)
+    page = signed.page(request, lang)
     found = idempotency_service.stored_body(
         session=session, principal=signed.principal, key=f"console-{form_id}"
     )
@@ -219,7 +219,7 @@ def _situation_form(
 def situation_page(
     reference: str, request: Request, session: SessionDep, signed: SignedIn, lang: Lang
 ) -> Response:
-    page = Page(request, lang, signed.account, signed.session.csrf_token)
+    page = signed.page(request, lang)
     if signed.principal.role not in CASE_ROLES:
         return not_found_page(page)
     try:
@@ -253,7 +253,7 @@ def record(
     the situation; refused, the page again with the reasons next to the fields and what was
     typed kept. The form carries the version it was read at: if the situation changed since,
     nothing is recorded and the page says what changed."""
-    page = Page(request, lang, signed.account, signed.session.csrf_token)
+    page = signed.page(request, lang)
     principal = signed.principal
     if principal.role not in CASE_ROLES or (kind not in RECORDS and kind != "edit"):
         return not_found_page(page)

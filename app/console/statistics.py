@@ -13,7 +13,6 @@ from starlette.concurrency import run_in_threadpool
 from app.console import sessions
 from app.console.pages import (
     Lang,
-    Page,
     SignedInToRead,
     protected,
 )
@@ -47,7 +46,7 @@ async def statistics_page(
     organisation's), with charts; or the same figures as CSV, or as the annual report: one
     HTML file that needs nothing else to be read or printed."""
     principal = signed.principal
-    page = Page(request, lang, signed.account, signed.session.csrf_token)
+    page = signed.page(request, lang)
     year = year or date.today().year
     compare_to = compare_to or year - 1
     try:

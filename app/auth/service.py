@@ -296,9 +296,12 @@ def list_(
     cursor: str | None = None,
     role: Role | None = None,
     active: bool | None = None,
+    kind: AccountKind | None = None,
 ) -> tuple[list[Account], str | None]:
     """Oldest first, and the cursor of the next page."""
     stmt: Select[Account] = select(Account)
+    if kind is not None:
+        stmt = stmt.where(Account.kind == kind)
     if role is not None:
         stmt = stmt.where(Account.role == role)
     if active is not None:

@@ -7,13 +7,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from app.audit import chain
 from app.audit import service as audit_service
 from app.auth import service as auth_service
-from app.auth.models import Account
 from app.console.pages import (
     Forged,
     FormFields,
@@ -32,18 +30,17 @@ from app.core.db import ReadingSessionDep, SessionDep
 from app.core.errors import AppError, ValidationFailed
 from app.core.principal import CLIENT_ROLES, PERSON_ROLES, AccountKind, Role
 from app.organisations import service as organisation_service
-from app.organisations.models import Organisation
 from app.reference import service as reference_service
-from app.reference.models import Authority
 from app.reference.schemas import AuthorityCreate
 from app.statistics import service as statistics_service
 from app.statistics.schemas import BaselineFigures
 from app.subscriptions import service as subscription_service
-from app.typologies.models import Typology
+from app.typologies import service as typology_service
 
 router = APIRouter(include_in_schema=False)
 SECTIONS = ("organisations", "accounts", "clients", "authorities", "webhooks", "baselines", "audit")
-AUDIT_PAGE = 50
+# Accounts and audit entries a page.
+PAGE = 50
 
 
 def _admin(signed: Signed, page: Page) -> Response | None:
@@ -87,36 +84,36 @@ def _render(
 ) -> Response:
     """The section's page: what it lists, and its forms."""
     listed: dict[str, Any] = {}
+    lang = page.lang
     if section == "organisations":
-        listed["organisations"] = session.scalars(
-            select(Organisation)
-            .options(selectinload(Organisation.sites))
-            .order_by(Organisation.code)
-        ).all()
-    elif section in ("accounts", "clients"):
-        kind = AccountKind.PERSON if section == "accounts" else AccountKind.CLIENT
-        listed["accounts"] = session.scalars(
-            select(Account).where(Account.kind == kind).order_by(Account.username)
-        ).all()
-        listed["roles"] = sorted(
-            role.value for role in (PERSON_ROLES if section == "accounts" else CLIENT_ROLES)
+        listed["organisations"] = organisation_service.list_(
+            session=session, principal=None, with_sites=True
         )
-        listed["organisations"] = session.scalars(
-            select(Organisation.code).order_by(Organisation.code)
-        ).all()
+    elif section in ("accounts", "clients"):
+        people = section == "accounts"
+        listed["accounts"], listed["next_cursor"] = auth_service.list_(
+            session=session,
+            limit=PAGE,
+            cursor=cursor,
+            kind=AccountKind.PERSON if people else AccountKind.CLIENT,
+        )
+        listed["roles"] = sorted(role.value for role in (PERSON_ROLES if people else CLIENT_ROLES))
+        listed["organisations"] = [
+            o.code for o in organisation_service.list_(session=session, principal=None)
+        ]
     elif section == "authorities":
-        listed["authorities"] = session.scalars(
-            select(Authority).order_by(Authority.position)
-        ).all()
+        listed["authorities"] = reference_service.authorities(session=session, lang=lang).items
     elif section == "webhooks":
         listed["webhooks"] = subscription_service.list_(session=session, principal=None)
     elif section == "baselines":
         listed["baselines"] = statistics_service.list_baselines(session=session)
-        listed["codes"] = session.scalars(select(Typology.code).order_by(Typology.position)).all()
+        listed["codes"] = [
+            c.code for c in typology_service.catalogue(session=session, lang=lang).codes
+        ]
     else:
-        entries, next_cursor = audit_service.list_(session=session, limit=AUDIT_PAGE, cursor=cursor)
-        listed["entries"] = entries
-        listed["next_cursor"] = next_cursor
+        listed["entries"], listed["next_cursor"] = audit_service.list_(
+            session=session, limit=PAGE, cursor=cursor
+        )
     return page.render(
         "admin.html",
         status_code=400 if errors else 200,

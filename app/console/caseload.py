@@ -21,7 +21,7 @@ from app.organisations import service as organisation_service
 from app.situations import schemas
 from app.situations import service as situation_service
 from app.situations.enums import Severity, SituationStatus
-from app.typologies.models import Typology
+from app.typologies import service as typology_service
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 25
@@ -137,9 +137,9 @@ def caseload(
         asked={"status": "open", **asked} if not attention else asked,
         attention_asked=attention,
         organisations=[
-            o.code for o in session.scalars(organisation_service.readable_organisations(principal))
+            o.code for o in organisation_service.list_(session=session, principal=principal)
         ],
-        typologies=labels_of(session, Typology, lang),
+        typologies=labels_of(typology_service.catalogue(session=session, lang=lang).codes),
         severities=list(Severity),
         statuses=list(SituationStatus),
     )

@@ -1,6 +1,7 @@
 """What every console page shares: who is signed in, in which language, the page's words and
 headers, and the checks of a form sent to it."""
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -8,8 +9,6 @@ from fastapi import Depends, Request
 from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from app.auth import service as auth_service
 from app.auth.models import Account
@@ -21,6 +20,8 @@ from app.core.db import ReadingSessionDep, SessionDep
 from app.core.errors import AppError, PreconditionFailed
 from app.core.principal import Principal, Role
 from app.reference.labels import Language
+from app.reference.schemas import ReferenceItem
+from app.typologies.schemas import TypologyRead
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 LANG_COOKIE = "bientraitance_lang"
@@ -165,12 +166,9 @@ def forged_page(request: Request, lang: Lang) -> Response:
     return page.render("message.html", status_code=403, title=say("forged", lang), text=None)
 
 
-def labels_of(session: Session, model: Any, lang: Language) -> dict[str, str]:
-    """Each code of a reference table, with its label in `lang`, in the table's order."""
-    return {
-        entry.code: entry.label(lang)
-        for entry in session.scalars(select(model).order_by(model.position))
-    }
+def labels_of(items: Iterable[ReferenceItem | TypologyRead]) -> dict[str, str]:
+    """Each code of a reference list (as the reference services give it) with its label."""
+    return {item.code: item.label for item in items}
 
 
 # The reasons a form's field is refused, in the console's words (others are shown as the

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from app.console.pages import (
     CASE_ROLES,
@@ -29,15 +29,12 @@ from app.core.errors import AppError, Conflict, NotFound
 from app.core.principal import Principal, Role
 from app.idempotency import service as idempotency_service
 from app.organisations import service as organisation_service
-from app.organisations.models import Organisation
 from app.reference import service as reference_service
 from app.reference.labels import Language
-from app.reference.models import AgeGroup, Authority, DelegateActionKind, RequesterKind
 from app.situations import records, schemas
 from app.situations import service as situation_service
 from app.situations.enums import Severity
 from app.typologies import service as typology_service
-from app.typologies.models import Typology
 
 router = APIRouter(include_in_schema=False)
 
@@ -192,12 +189,8 @@ def _situation_form(
     status_code: int = 200,
 ) -> Response:
     lang = page.lang
-    organisations = list(
-        session.scalars(
-            organisation_service.readable_organisations(principal).options(
-                selectinload(Organisation.sites)
-            )
-        )
+    organisations = organisation_service.list_(
+        session=session, principal=principal, with_sites=True
     )
     return page.render(
         "new_situation.html",
@@ -342,6 +335,9 @@ def _situation(
         if principal.role is Role.DELEGATE
         else None
     )
+    catalogue = typology_service.catalogue(session=session, lang=lang)
+    authorities = reference_service.authorities(session=session, lang=lang).items
+    action_kinds = reference_service.action_kinds(session=session, lang=lang).items
     return page.render(
         "situation.html",
         status_code=400 if errors else 200,
@@ -354,17 +350,15 @@ def _situation(
         values=values or {},
         errors=errors or {},
         today=date.today().isoformat(),
-        catalogue=typology_service.catalogue(session=session, lang=lang),
-        typologies=labels_of(session, Typology, lang),
-        requester_kinds=labels_of(session, RequesterKind, lang),
-        age_groups=labels_of(session, AgeGroup, lang),
-        authorities=labels_of(session, Authority, lang),
-        action_labels=labels_of(session, DelegateActionKind, lang),
-        action_kinds=reference_service.action_kinds(session=session, lang=lang).items,
-        active_authorities=[
-            item
-            for item in reference_service.authorities(session=session, lang=lang).items
-            if item.active
-        ],
+        catalogue=catalogue,
+        typologies=labels_of(catalogue.codes),
+        requester_kinds=labels_of(
+            reference_service.requester_kinds(session=session, lang=lang).items
+        ),
+        age_groups=labels_of(reference_service.age_groups(session=session, lang=lang).items),
+        authorities=labels_of(authorities),
+        action_labels=labels_of(action_kinds),
+        action_kinds=action_kinds,
+        active_authorities=[item for item in authorities if item.active],
         severities=[Severity.RED, Severity.ORANGE, Severity.GREEN],
     )

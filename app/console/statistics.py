@@ -61,10 +61,7 @@ async def statistics_page(
             lang=lang,
         )
         choices = await run_in_threadpool(
-            lambda: [
-                o.code
-                for o in session.scalars(organisation_service.readable_organisations(principal))
-            ]
+            organisation_service.list_, session=session, principal=principal
         )
     except AppError as refused:
         return page.render(
@@ -106,7 +103,7 @@ async def statistics_page(
         "statistics.html",
         stats=stats,
         asked=asked,
-        organisations=choices,
+        organisations=[o.code for o in choices],
         csv_link="/statistics?" + urlencode({**asked, "format": "csv"}),
         report_link="/statistics?" + urlencode({**asked, "format": "report"}),
         today_year=date.today().year,

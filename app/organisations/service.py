@@ -1,7 +1,7 @@
 """Member organisations and their services or sites."""
 
 from sqlalchemy import Select, bindparam, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from app.audit import service as audit_service
 from app.core.errors import Conflict, NotFound
@@ -36,8 +36,14 @@ def get_or_404(*, session: Session, principal: Principal | None, code: str) -> O
     return organisation
 
 
-def list_(*, session: Session, principal: Principal | None) -> list[Organisation]:
-    return list(session.scalars(readable_organisations(principal).order_by(Organisation.code)))
+def list_(
+    *, session: Session, principal: Principal | None, with_sites: bool = False
+) -> list[Organisation]:
+    """The organisations within reach, by code; `with_sites`: each with its sites loaded."""
+    stmt = readable_organisations(principal).order_by(Organisation.code)
+    if with_sites:
+        stmt = stmt.options(selectinload(Organisation.sites))
+    return list(session.scalars(stmt))
 
 
 def create(*, session: Session, principal: Principal | None, code: str, name: str) -> Organisation:

@@ -75,6 +75,12 @@ async def test_the_red_rule_is_explained_before_it_refuses(
     assert refused.status_code == 400
     assert rule in refused.text.split('id="close-red-rule"')[0]  # said at the top as well
     assert ">Fin.</textarea>" in refused.text  # what was typed is kept
+    untyped = await _send(
+        client, reference, "close", page, typology="", closed_on="2026-03-20", outcome="Fin."
+    )
+    assert 'id="close-typology-error">Ce champ est obligatoire.' in untyped.text
+    assert 'aria-describedby="close-typology-error"' in untyped.text  # tied to its field
+    assert "review-typology-error" not in untyped.text  # the other forms' fields stay clean
     assert db.all(select(Situation))[0].status.value == "open"
 
 

@@ -174,7 +174,9 @@ def act(
     fields = {name: value.strip() for name, value in sent.items() if name != "csrf"}
     errors: dict[str, str] = {}
     try:
-        secret = handler(session, signed, fields)
+        # A savepoint: a refused change leaves nothing behind, and the page is still shown.
+        with session.begin_nested():
+            secret = handler(session, signed, fields)
     except (ValidationError, AppError) as refused_change:
         errors = errors_of(refused_change, lang)
     else:

@@ -117,28 +117,33 @@ def file_situation(
     if not errors:
         data = schemas.SituationCreate.model_validate(fields)
         try:
-            answer = idempotency_service.execute(
-                session=session,
-                principal=principal,
-                key=f"console-{form_id or uuid.uuid4()}",
-                request=idempotency_service.SentRequest(
-                    "POST", "/situations/new", form_id.encode()
-                ),
-                ttl=timedelta(hours=settings.idempotency_ttl_hours),
-                status_code=201,
-                produce=lambda: idempotency_service.Result(
-                    Filed(
-                        reference=situation_service.create(
-                            session=session, principal=principal, data=data
-                        ).reference
-                    )
-                ),
-            )
+            # A savepoint: a refused filing leaves nothing behind, and the page is still shown.
+            with session.begin_nested():
+                answer = idempotency_service.execute(
+                    session=session,
+                    principal=principal,
+                    key=f"console-{form_id or uuid.uuid4()}",
+                    request=idempotency_service.SentRequest(
+                        "POST", "/situations/new", form_id.encode()
+                    ),
+                    ttl=timedelta(hours=settings.idempotency_ttl_hours),
+                    status_code=201,
+                    produce=lambda: idempotency_service.Result(
+                        Filed(
+                            reference=situation_service.create(
+                                session=session, principal=principal, data=data
+                            ).reference
+                        )
+                    ),
+                )
         except Conflict:
             # The same form is being filed by its first click: its page, once that is done.
             return RedirectResponse(f"/situations/filed/{form_id}", status_code=303)
-        reference = Filed.model_validate_json(bytes(answer.body)).reference
-        return RedirectResponse(f"/situations/{reference}", status_code=303)
+        except AppError as refused:
+            errors = errors_of(refused, lang)
+        else:
+            reference = Filed.model_validate_json(bytes(answer.body)).reference
+            return RedirectResponse(f"/situations/{reference}", status_code=303)
     return _situation_form(page, session, principal, values, errors, status_code=400)
 
 
@@ -265,28 +270,12 @@ def record(
         situation = situation_service.get_or_404(
             session=session, principal=principal, situation_id=reference
         )
-        if kind == "edit":
-            records.update(
-                session=session,
-                principal=principal,
-                situation_id=situation.id,
-                if_match=f'"{version}"',
-                # The form holds every field: one left empty is cleared.
-                data=schemas.SituationUpdate.model_validate(
-                    {"age_group": None, "site_id": None, **fields}
-                ),
-            )
-        else:
-            action, schema = RECORDS[kind]
-            action(
-                session=session,
-                principal=principal,
-                situation_id=situation.id,
-                if_match=f'"{version}"',
-                data=schema.model_validate(fields),
-            )
     except NotFound:
         return not_found_page(page)
+    try:
+        # A savepoint: a refused change leaves nothing behind, and the page is still shown.
+        with session.begin_nested():
+            _record(session, principal, situation.id, kind, fields, version)
     except (ValidationError, AppError) as refused:
         errors = errors_of(refused, lang)
     else:
@@ -300,6 +289,39 @@ def record(
         values=sent,
         errors=errors,
         read_at=int(version) if version.isdigit() else None,
+    )
+
+
+def _record(
+    session: Session,
+    principal: Principal,
+    situation_id: str,
+    kind: str,
+    fields: dict[str, str],
+    version: str,
+) -> None:
+    """What one of a situation's forms asks, through the service the API calls, at the
+    version the form was read at."""
+    if_match = f'"{version}"'
+    if kind == "edit":
+        records.update(
+            session=session,
+            principal=principal,
+            situation_id=situation_id,
+            if_match=if_match,
+            # The form holds every field: one left empty is cleared.
+            data=schemas.SituationUpdate.model_validate(
+                {"age_group": None, "site_id": None, **fields}
+            ),
+        )
+        return
+    action, schema = RECORDS[kind]
+    action(
+        session=session,
+        principal=principal,
+        situation_id=situation_id,
+        if_match=if_match,
+        data=schema.model_validate(fields),
     )
 
 

@@ -196,17 +196,23 @@ def _check_role(
     allowed = PERSON_ROLES if kind is AccountKind.PERSON else CLIENT_ROLES
     if role not in allowed:
         names = ", ".join(sorted(r.value for r in allowed))
-        raise ValidationFailed.on("role", f"a {kind.value} account takes one of: {names}")
+        raise ValidationFailed.on(
+            "role", "a {kind} account takes one of: {roles}", kind=kind.value, roles=names
+        )
     if role in ORGANISATION_ROLES:
         if organisation_code is None:
-            raise ValidationFailed.on("organisation", f"required for the role '{role.value}'")
+            raise ValidationFailed.on(
+                "organisation", "required for the role '{role}'", role=role.value
+            )
         organisation = organisation_service.get_by_code(session=session, code=organisation_code)
         if organisation is None:
             raise ValidationFailed.on("organisation", "no organisation has this code")
         return organisation.id
     if organisation_code is not None:
         raise ValidationFailed.on(
-            "organisation", f"the role '{role.value}' is not bound to an organisation"
+            "organisation",
+            "the role '{role}' is not bound to an organisation",
+            role=role.value,
         )
     return None
 

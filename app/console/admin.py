@@ -338,7 +338,7 @@ def _delete_baseline(session: Session, signed: Signed, fields: dict[str, str]) -
 def _required(fields: dict[str, str], name: str) -> str:
     value = fields.get(name, "")
     if not value:
-        raise ValidationFailed.on(name, "missing")
+        raise ValidationFailed.on(name, "required")
     return value
 
 

@@ -14,7 +14,7 @@ from app.auth import service as auth_service
 from app.auth.models import Account
 from app.console import sessions
 from app.console.models import ConsoleSession
-from app.console.words import WORDS, say
+from app.console.words import WORDS, say, say_reason
 from app.core.caller import SettingsDep
 from app.core.db import ReadingSessionDep, SessionDep
 from app.core.errors import AppError, PreconditionFailed
@@ -171,9 +171,8 @@ def labels_of(items: Iterable[ReferenceItem | TypologyRead]) -> dict[str, str]:
     return {item.code: item.label for item in items}
 
 
-# The reasons a form's field is refused, in the console's words (others are shown as the
-# service says them).
-_REASONS = {
+# What pydantic calls the ways a form's field is wrong, in the console's words.
+_KINDS = {
     "missing": "required",
     "string_too_short": "required",
     "date_from_datetime_parsing": "invalid_date",
@@ -181,8 +180,6 @@ _REASONS = {
     "date_type": "invalid_date",
     "enum": "choose",
     "literal_error": "choose",
-    "must not be in the future": "in_future",
-    "choose one of the list": "choose",
 }
 
 
@@ -194,21 +191,23 @@ def errors_of(refused: ValidationError | AppError, lang: Language) -> dict[str, 
         for detail in refused.errors():
             field = str(detail["loc"][0]) if detail["loc"] else "form"
             kind = "missing" if detail.get("input") in (None, "") else detail["type"]
-            errors.setdefault(field, reason_in(kind, detail["msg"], lang))
+            errors.setdefault(field, say(_KINDS[kind], lang) if kind in _KINDS else detail["msg"])
         return errors
     if isinstance(refused, PreconditionFailed):
         return {"form": say("changed_meanwhile", lang)}
     for wrong in refused.errors or []:
-        errors.setdefault(wrong.field, reason_in("", wrong.reason, lang))
+        errors.setdefault(wrong.field, say_reason(wrong.template, wrong.values, lang))
     if not refused.errors:
-        rule = f"rule_{refused.extra.get('rule', '')}"
-        errors["form"] = say(rule, lang) if rule in WORDS else refused.detail or refused.title
+        errors["form"] = said(refused, lang)
     return errors
 
 
-def reason_in(kind: str, message: str, lang: Language) -> str:
-    key = _REASONS.get(kind) or _REASONS.get(message)
-    return say(key, lang) if key else message
+def said(refused: AppError, lang: Language) -> str:
+    """A refusal that belongs to no field, in the reader's language."""
+    rule = f"rule_{refused.extra.get('rule', '')}"
+    if rule in WORDS:
+        return say(rule, lang)
+    return say_reason(refused.detail or refused.title, {}, lang)
 
 
 def not_found_page(page: Page) -> Response:

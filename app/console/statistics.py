@@ -15,6 +15,7 @@ from app.console.pages import (
     Lang,
     SignedInToRead,
     protected,
+    said,
 )
 from app.core.db import ReadingSessionDep, run_in_own_transaction
 from app.core.errors import AppError
@@ -65,7 +66,7 @@ async def statistics_page(
         )
     except AppError as refused:
         return page.render(
-            "message.html", status_code=refused.status_code, title=refused.detail, text=None
+            "message.html", status_code=refused.status_code, title=said(refused, lang), text=None
         )
 
     def audited(write: Session) -> None:

@@ -1,6 +1,9 @@
 """The console's words in French (first), English and German. The labels of reference data
 (typology, requester kinds, authorities...) come from the reference tables, not from here."""
 
+from datetime import date
+from typing import Any
+
 from app.reference.labels import Language
 
 WORDS: dict[str, tuple[str, str, str]] = {
@@ -236,11 +239,6 @@ WORDS: dict[str, tuple[str, str, str]] = {
         "Choisissez une valeur de la liste.",
         "Choose a value from the list.",
         "Wählen Sie einen Wert aus der Liste.",
-    ),
-    "in_future": (
-        "La date ne peut pas être dans le futur.",
-        "The date cannot be in the future.",
-        "Das Datum darf nicht in der Zukunft liegen.",
     ),
     "optional": ("facultatif", "optional", "optional"),
     "no_site": ("Aucun site précis", "No particular site", "Kein bestimmter Standort"),
@@ -498,8 +496,250 @@ WORDS: dict[str, tuple[str, str, str]] = {
 }
 
 
+# The services' reasons for refusing a field or a change, keyed by the words the API says them
+# in (a template whose values are put in after): (français, English, Deutsch).
+REASONS: dict[str, tuple[str, str, str]] = {
+    "required": WORDS["required"],
+    "cannot be null": WORDS["required"],
+    "choose one of the list": WORDS["choose"],
+    "must not be in the future": (
+        "La date ne peut pas être dans le futur.",
+        "The date cannot be in the future.",
+        "Das Datum darf nicht in der Zukunft liegen.",
+    ),
+    "before {what} ({earliest})": (
+        "Date antérieure à {what} ({earliest}).",
+        "This date comes before {what} ({earliest}).",
+        "Das Datum liegt vor {what} ({earliest}).",
+    ),
+    "the date the situation was opened": (
+        "la date d'ouverture de la situation",
+        "the date the situation was opened",
+        "dem Eröffnungsdatum der Situation",
+    ),
+    "the last change of colour": (
+        "le dernier changement de couleur",
+        "the last change of colour",
+        "dem letzten Farbwechsel",
+    ),
+    "the situation was last reopened": (
+        "la dernière réouverture de la situation",
+        "the last reopening of the situation",
+        "der letzten Wiedereröffnung der Situation",
+    ),
+    "the last year-end review": (
+        "la dernière revue de fin d'année",
+        "the last year-end review",
+        "der letzten Jahresendprüfung",
+    ),
+    "the last report decision": (
+        "la dernière décision de signalement",
+        "the last report decision",
+        "der letzten Meldeentscheidung",
+    ),
+    "the closure it reopens": (
+        "la clôture qu'elle rouvre",
+        "the closure it reopens",
+        "dem Abschluss, den sie wiedereröffnet",
+    ),
+    "after the first dated record of its history ({first_dated})": (
+        "Date postérieure au premier événement daté de son historique ({first_dated}).",
+        "This date comes after the first dated record of its history ({first_dated}).",
+        "Das Datum liegt nach dem ersten datierten Eintrag ihres Verlaufs ({first_dated}).",
+    ),
+    "after the year of a year-end review ({year})": (
+        "Date postérieure à l'année d'une revue de fin d'année ({year}).",
+        "This date comes after the year of a year-end review ({year}).",
+        "Das Datum liegt nach dem Jahr einer Jahresendprüfung ({year}).",
+    ),
+    "the situation was closed then ({closed_on})": (
+        "La situation était close à cette date ({closed_on}).",
+        "The situation was closed then ({closed_on}).",
+        "Die Situation war zu diesem Zeitpunkt abgeschlossen ({closed_on}).",
+    ),
+    "the situation was not open yet in that year": (
+        "La situation n'était pas encore ouverte cette année-là.",
+        "The situation was not open yet in that year.",
+        "Die Situation war in diesem Jahr noch nicht eröffnet.",
+    ),
+    "a year cannot be reviewed before it has begun": (
+        "Une année ne peut pas être revue avant d'avoir commencé.",
+        "A year cannot be reviewed before it has begun.",
+        "Ein Jahr kann nicht vor seinem Beginn geprüft werden.",
+    ),
+    "required when the situation was reported": (
+        "Indiquez l'autorité à qui la situation a été signalée.",
+        "Say which authority the situation was reported to.",
+        "Bitte die Behörde angeben, an die gemeldet wurde.",
+    ),
+    "only for a situation that was reported": (
+        "Seulement pour une situation signalée.",
+        "Only for a situation that was reported.",
+        "Nur für eine gemeldete Situation.",
+    ),
+    "a decision not to report must say why": (
+        "Une décision de ne pas signaler doit être motivée.",
+        "A decision not to report must say why.",
+        "Eine Entscheidung, nicht zu melden, muss begründet werden.",
+    ),
+    "unknown code (see GET /api/v1/reference/authorities)": (
+        "Autorité inconnue : choisissez-en une de la liste.",
+        "Unknown authority: choose one of the list.",
+        "Unbekannte Behörde: bitte aus der Liste wählen.",
+    ),
+    "unknown code (see GET /api/v1/reference/requester-kinds)": (
+        "Choix inconnu : choisissez dans la liste.",
+        "Unknown choice: choose one of the list.",
+        "Unbekannte Auswahl: bitte aus der Liste wählen.",
+    ),
+    "unknown code (see GET /api/v1/reference/age-groups)": (
+        "Choix inconnu : choisissez dans la liste.",
+        "Unknown choice: choose one of the list.",
+        "Unbekannte Auswahl: bitte aus der Liste wählen.",
+    ),
+    "unknown group (see GET /api/v1/typologies)": (
+        "Groupe inconnu de la typologie.",
+        "A group the typology does not have.",
+        "Eine Gruppe, die die Typologie nicht kennt.",
+    ),
+    "unknown authority": ("Autorité inconnue.", "Unknown authority.", "Unbekannte Behörde."),
+    "not an active site of this organisation": (
+        "Ce site n'est pas un site actif de cette organisation.",
+        "Not an active site of this organisation.",
+        "Kein aktiver Standort dieser Organisation.",
+    ),
+    "no site of this name in {organisation}": (
+        "Aucun site de ce nom dans {organisation}.",
+        "No site of this name in {organisation}.",
+        "Kein Standort dieses Namens in {organisation}.",
+    ),
+    "no organisation has this code": (
+        "Aucune organisation n'a ce code.",
+        "No organisation has this code.",
+        "Keine Organisation hat diesen Code.",
+    ),
+    "no organisation in your reach has this code": (
+        "Aucune organisation à votre portée n'a ce code.",
+        "No organisation within your reach has this code.",
+        "Keine Organisation in Ihrer Zuständigkeit hat diesen Code.",
+    ),
+    "this organisation is no longer active": (
+        "Cette organisation n'est plus active.",
+        "This organisation is no longer active.",
+        "Diese Organisation ist nicht mehr aktiv.",
+    ),
+    "required for the role '{role}'": (
+        "Obligatoire pour le rôle « {role} ».",
+        "Required for the role “{role}”.",
+        "Pflichtfeld für die Rolle „{role}“.",
+    ),
+    "the role '{role}' is not bound to an organisation": (
+        "Le rôle « {role} » n'est pas lié à une organisation : laissez ce champ vide.",
+        "The role “{role}” is not bound to an organisation: leave this field empty.",
+        "Die Rolle „{role}“ ist an keine Organisation gebunden: Feld leer lassen.",
+    ),
+    "a {kind} account takes one of: {roles}": (
+        "Ce compte prend l'un de ces rôles : {roles}.",
+        "This account takes one of these roles: {roles}.",
+        "Dieses Konto hat eine dieser Rollen: {roles}.",
+    ),
+    "a baseline is for a past year": (
+        "Les chiffres enregistrés sont ceux d'une année passée.",
+        "Figures are kept for a past year only.",
+        "Zahlen werden nur für ein vergangenes Jahr gespeichert.",
+    ),
+    "the counts add up to {value}, not to the {total} situations": (
+        "Ces nombres font {value} au total, et non les {total} situations.",
+        "These counts add up to {value}, not to the {total} situations.",
+        "Diese Zahlen ergeben {value}, nicht die {total} Situationen.",
+    ),
+    "the group's codes add up to {known}, not {given}": (
+        "Les codes du groupe font {known} au total, et non {given}.",
+        "The group's codes add up to {known}, not {given}.",
+        "Die Codes der Gruppe ergeben {known}, nicht {given}.",
+    ),
+    "the pairs add up to {listed}, not {requalified}": (
+        "Les paires font {listed} au total, et non {requalified}.",
+        "The pairs add up to {listed}, not {requalified}.",
+        "Die Paare ergeben {listed}, nicht {requalified}.",
+    ),
+    "« {word} » is not one of: {allowed}": (
+        "« {word} » n'est pas l'un de : {allowed}.",
+        "“{word}” is not one of: {allowed}.",
+        "„{word}“ ist keiner von: {allowed}.",
+    ),
+    "not a cursor from this service": (
+        "Lien de page invalide.",
+        "Not a page link of this register.",
+        "Kein gültiger Seitenlink.",
+    ),
+    "1 to {most} printable characters": (
+        "De 1 à {most} caractères imprimables.",
+        "1 to {most} printable characters.",
+        "1 bis {most} druckbare Zeichen.",
+    ),
+    "An account with this e-mail exists already.": (
+        "Un compte existe déjà avec cette adresse e-mail.",
+        "An account with this e-mail address exists already.",
+        "Ein Konto mit dieser E-Mail-Adresse besteht bereits.",
+    ),
+    "A machine client has a secret, not a password.": (
+        "Un client machine a un secret, pas un mot de passe.",
+        "A machine client has a secret, not a password.",
+        "Ein Maschinen-Client hat ein Geheimnis, kein Passwort.",
+    ),
+    "Only a machine client has a secret to rotate.": (
+        "Seul un client machine a un secret à renouveler.",
+        "Only a machine client has a secret to renew.",
+        "Nur ein Maschinen-Client hat ein Geheimnis zum Erneuern.",
+    ),
+    "An authority with this code exists already.": (
+        "Une autorité existe déjà avec ce code.",
+        "An authority with this code exists already.",
+        "Eine Behörde mit diesem Code besteht bereits.",
+    ),
+    "An organisation with this code exists already.": (
+        "Une organisation existe déjà avec ce code.",
+        "An organisation with this code exists already.",
+        "Eine Organisation mit diesem Code besteht bereits.",
+    ),
+    "This organisation has a site with this name already.": (
+        "Cette organisation a déjà un site de ce nom.",
+        "This organisation has a site with this name already.",
+        "Diese Organisation hat bereits einen Standort dieses Namens.",
+    ),
+    "A request with this Idempotency-Key is being processed; retry in a moment.": (
+        "Ce formulaire est en cours d'enregistrement : patientez un instant.",
+        "This form is being filed: wait a moment.",
+        "Dieses Formular wird gerade gespeichert: bitte einen Moment warten.",
+    ),
+}
+
+
 def say(key: str, lang: Language, **values: object) -> str:
     """The words of `key` in `lang`, with `values` put in."""
-    french, english, german = WORDS[key]
-    text = {Language.FR: french, Language.EN: english, Language.DE: german}[lang]
+    text = _in(WORDS[key], lang)
     return text.format(**values) if values else text
+
+
+def say_reason(template: str, values: dict[str, Any], lang: Language) -> str:
+    """A service's reason in `lang`: its words from REASONS, its values put in (dates as the
+    console writes them; roles, and the phrases REASONS has, in their words)."""
+
+    def word(name: str, value: Any) -> str:
+        if isinstance(value, date):
+            return value.strftime("%d/%m/%Y")
+        if isinstance(value, str) and value in REASONS:
+            return _in(REASONS[value], lang)
+        if name in ("role", "roles"):
+            roles = str(value).split(", ")
+            return ", ".join(say(f"role_{r}", lang) if f"role_{r}" in WORDS else r for r in roles)
+        return str(value)
+
+    words = _in(REASONS[template], lang) if template in REASONS else template
+    return words.format(**{name: word(name, value) for name, value in values.items()})
+
+
+def _in(words: tuple[str, str, str], lang: Language) -> str:
+    french, english, german = words
+    return {Language.FR: french, Language.EN: english, Language.DE: german}[lang]

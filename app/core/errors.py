@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 from sqlalchemy.exc import DataError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -24,6 +24,18 @@ class FieldError(BaseModel):
     field: str = Field(description="Dotted path of the offending field, e.g. `intake_typology`.")
     location: str = Field(description="Where the field was sent: body, query, path or header.")
     reason: str
+    # The reason's words before its values were put in, and those values: what the console
+    # needs to say the reason in its reader's language.
+    _template: str = PrivateAttr(default="")
+    _values: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    @property
+    def template(self) -> str:
+        return self._template or self.reason
+
+    @property
+    def values(self) -> dict[str, Any]:
+        return self._values
 
 
 class Problem(BaseModel):
@@ -140,10 +152,15 @@ class ValidationFailed(AppError):
     title = "The request is not valid"
 
     @classmethod
-    def on(cls, field: str, reason: str, location: str = "body") -> "ValidationFailed":
-        return cls(
-            f"{field}: {reason}", errors=[FieldError(field=field, location=location, reason=reason)]
-        )
+    def on(
+        cls, field: str, reason: str, location: str = "body", **values: Any
+    ) -> "ValidationFailed":
+        """`field` refused for `reason`, a template whose `values` are given apart (dates and
+        numbers are put in as the API writes them)."""
+        said = reason.format(**values) if values else reason
+        error = FieldError(field=field, location=location, reason=said)
+        error._template, error._values = reason, values
+        return cls(f"{field}: {said}", errors=[error])
 
 
 class BusinessRuleViolation(AppError):

@@ -58,7 +58,10 @@ class SentRequest:
 def _validate_key(key: str) -> None:
     if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
         raise ValidationFailed.on(
-            "Idempotency-Key", f"1 to {MAX_KEY_LENGTH} printable characters", "header"
+            "Idempotency-Key",
+            "1 to {most} printable characters",
+            "header",
+            most=MAX_KEY_LENGTH,
         )
 
 

@@ -26,6 +26,7 @@ from app.situations import schemas
 from app.situations import service as situation_service
 from app.situations.enums import Severity
 from app.situations.models import Situation
+from app.situations.rules import Earlier
 from app.situations.spreadsheets import Sheet, code_of, comparable, date_of, text_of
 from app.webhooks import outbox
 
@@ -215,7 +216,12 @@ class Vocabulary:
         word = text_of(value)
         code = self.words[column].get(comparable(word))
         if code is None:
-            raise ValidationFailed.on(column, f"« {word} » is not one of: {self.allowed[column]}")
+            raise ValidationFailed.on(
+                column,
+                "« {word} » is not one of: {allowed}",
+                word=word,
+                allowed=self.allowed[column],
+            )
         return code
 
 
@@ -274,7 +280,9 @@ def _check_row(
             .where(Organisation.code == organisation.upper(), Site.name == text_of(row["site"]))
         )
         if site_id is None:
-            raise ValidationFailed.on("site", f"no site of this name in {organisation or '?'}")
+            raise ValidationFailed.on(
+                "site", "no site of this name in {organisation}", organisation=organisation or "?"
+            )
         return int(site_id)
 
     site_id = _attempt(problems, {}, site)
@@ -524,7 +532,9 @@ def _replay(
             if isinstance(step, schemas.SeverityChangeCreate):
                 if standing.closed_on is not None:
                     raise ValidationFailed.on(
-                        "changed_on", f"the situation was closed then ({standing.closed_on})"
+                        "changed_on",
+                        "the situation was closed then ({closed_on})",
+                        closed_on=standing.closed_on,
                     )
                 situation_records.check_change(
                     situation=standing,
@@ -541,9 +551,11 @@ def _replay(
             elif isinstance(step, schemas.ClosureCreate):
                 if standing.closed_on is not None:
                     raise ValidationFailed.on(
-                        "closed_on", f"the situation was closed then ({standing.closed_on})"
+                        "closed_on",
+                        "the situation was closed then ({closed_on})",
+                        closed_on=standing.closed_on,
                     )
-                follows = [(latest.get(schemas.ReopeningCreate), "the situation was last reopened")]
+                follows = [(latest.get(schemas.ReopeningCreate), Earlier.LAST_REOPENING)]
                 if step is closing:
                     follows += [
                         (
@@ -554,9 +566,9 @@ def _replay(
                             what,
                         )
                         for kind, what in (
-                            (schemas.SeverityChangeCreate, "the last change of colour"),
-                            (schemas.ReviewCreate, "the last year-end review"),
-                            (schemas.ReportCreate, "the last report decision"),
+                            (schemas.SeverityChangeCreate, Earlier.LAST_CHANGE),
+                            (schemas.ReviewCreate, Earlier.LAST_REVIEW),
+                            (schemas.ReportCreate, Earlier.LAST_DECISION),
                         )
                     ]
                 situation_records.check_closure(

@@ -29,7 +29,7 @@ from app.situations.models import (
     YearEndReview,
 )
 from app.situations.rules import (
-    OPENED,
+    Earlier,
     latest_dates,
     not_before,
     not_in_future,
@@ -171,9 +171,9 @@ def check_change(
     """A change of colour comes after the opening, the last change and the last reopening
     (while it was closed, its colour could not change), and changes the colour."""
     not_in_future("changed_on", changed_on)
-    not_before("changed_on", changed_on, situation.opened_on, OPENED)
-    not_before("changed_on", changed_on, last_change, "the last change of colour")
-    not_before("changed_on", changed_on, reopened, "the situation was last reopened")
+    not_before("changed_on", changed_on, situation.opened_on, Earlier.OPENING)
+    not_before("changed_on", changed_on, last_change, Earlier.LAST_CHANGE)
+    not_before("changed_on", changed_on, reopened, Earlier.LAST_REOPENING)
     if severity is situation.severity:
         raise BusinessRuleViolation(
             f"The situation is {situation.severity.value} already.",
@@ -247,7 +247,7 @@ def check_review(*, situation: Opened, year: int, reviewed_on: date) -> None:
     """A year-end review comes after the opening, of a year the situation was open in and
     that has begun."""
     not_in_future("reviewed_on", reviewed_on)
-    not_before("reviewed_on", reviewed_on, situation.opened_on, OPENED)
+    not_before("reviewed_on", reviewed_on, situation.opened_on, Earlier.OPENING)
     if year < situation.opened_on.year:
         raise ValidationFailed.on("year", "the situation was not open yet in that year")
     if year > reviewed_on.year:
@@ -401,10 +401,10 @@ def close(
         data=data,
         situation=situation,
         follows=[
-            (reopened, "the situation was last reopened"),
-            (changed, "the last change of colour"),
-            (reviewed, "the last year-end review"),
-            (decided, "the last report decision"),
+            (reopened, Earlier.LAST_REOPENING),
+            (changed, Earlier.LAST_CHANGE),
+            (reviewed, Earlier.LAST_REVIEW),
+            (decided, Earlier.LAST_DECISION),
         ],
         reported=bool(reported),
     )
@@ -416,14 +416,14 @@ def check_closure(
     *,
     data: schemas.ClosureCreate,
     situation: Opened,
-    follows: list[tuple[date | None, str]],
+    follows: list[tuple[date | None, Earlier]],
     reported: bool,
 ) -> None:
     """A closure comes last in the history: after the opening and every dated record it
     `follows` (date, what it is); a red situation is closed only once it was reported, or a
     decision not to report it was recorded and justified."""
     not_in_future("closed_on", data.closed_on)
-    not_before("closed_on", data.closed_on, situation.opened_on, OPENED)
+    not_before("closed_on", data.closed_on, situation.opened_on, Earlier.OPENING)
     for earliest, what in follows:
         not_before("closed_on", data.closed_on, earliest, what)
     if situation.severity is Severity.RED and not reported:
@@ -509,7 +509,7 @@ def closure_in_force(situation: Situation) -> Closure:
 
 def check_reopening(*, reopened_on: date, closed_on: date) -> None:
     not_in_future("reopened_on", reopened_on)
-    not_before("reopened_on", reopened_on, closed_on, "the closure it reopens")
+    not_before("reopened_on", reopened_on, closed_on, Earlier.CLOSURE_REOPENED)
 
 
 def write_reopening(

@@ -2,6 +2,7 @@
 of a year take each situation as it stood on 31 December, by these dates."""
 
 from datetime import date, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import func, select, union_all
@@ -13,7 +14,18 @@ from app.situations.models import Closure, Reopening, SeverityChange, YearEndRev
 
 # Dates may run one day ahead of UTC: Luxembourg's calendar day starts before UTC's.
 CLOCK_TOLERANCE = timedelta(days=1)
-OPENED = "the date the situation was opened"
+
+
+class Earlier(StrEnum):
+    """What a date may not come before, as a refusal says it."""
+
+    OPENING = "the date the situation was opened"
+    LAST_CHANGE = "the last change of colour"
+    LAST_REOPENING = "the situation was last reopened"
+    LAST_REVIEW = "the last year-end review"
+    LAST_DECISION = "the last report decision"
+    CLOSURE_REOPENED = "the closure it reopens"
+
 
 # The dated records of a situation's history that follow its opening; reports to an authority
 # and the delegates' actions may come before it (a first report, a first call).
@@ -34,9 +46,9 @@ def not_in_future(field: str, value: date) -> None:
         raise ValidationFailed.on(field, "must not be in the future")
 
 
-def not_before(field: str, value: date, earliest: date | None, what: str) -> None:
+def not_before(field: str, value: date, earliest: date | None, what: Earlier) -> None:
     if earliest is not None and value < earliest:
-        raise ValidationFailed.on(field, f"before {what} ({earliest.isoformat()})")
+        raise ValidationFailed.on(field, "before {what} ({earliest})", what=what, earliest=earliest)
 
 
 def latest_dates(session: Session, situation_id: str, *columns: Any) -> list[date | None]:
@@ -72,9 +84,13 @@ def opened_before_history(*, session: Session, situation_id: str, opened_on: dat
     ).one()
     if first_dated is not None and opened_on > first_dated:
         raise ValidationFailed.on(
-            "opened_on", f"after the first dated record of its history ({first_dated.isoformat()})"
+            "opened_on",
+            "after the first dated record of its history ({first_dated})",
+            first_dated=first_dated,
         )
     if first_reviewed_year is not None and opened_on.year > first_reviewed_year:
         raise ValidationFailed.on(
-            "opened_on", f"after the year of a year-end review ({first_reviewed_year})"
+            "opened_on",
+            "after the year of a year-end review ({year})",
+            year=first_reviewed_year,
         )

@@ -568,7 +568,10 @@ def _check_baseline(*, session: Session, year: int, figures: schemas.BaselineFig
         for field, value in consistency:
             if value is not None and value != total:
                 raise ValidationFailed.on(
-                    field, f"the counts add up to {value}, not to the {total} situations"
+                    field,
+                    "the counts add up to {value}, not to the {total} situations",
+                    value=value,
+                    total=total,
                 )
     for code, group in figures.groups.items():
         for stage, distribution in (("intake", figures.intake), ("closure", figures.closure)):
@@ -578,13 +581,18 @@ def _check_baseline(*, session: Session, year: int, figures: schemas.BaselineFig
             if given is not None and len(known) == len(members) and sum(known) != given:
                 raise ValidationFailed.on(
                     f"groups.{code}.{stage}",
-                    f"the group's codes add up to {sum(known)}, not {given}",
+                    "the group's codes add up to {known}, not {given}",
+                    known=sum(known),
+                    given=given,
                 )
     if figures.requalifications is not None and figures.requalified is not None:
         listed = sum(r.count for r in figures.requalifications)
         if listed != figures.requalified:
             raise ValidationFailed.on(
-                "requalifications", f"the pairs add up to {listed}, not {figures.requalified}"
+                "requalifications",
+                "the pairs add up to {listed}, not {requalified}",
+                listed=listed,
+                requalified=figures.requalified,
             )
 
 

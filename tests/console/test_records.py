@@ -123,3 +123,26 @@ async def test_anothers_situation_and_unknown_forms_are_not_found(
     assert theirs.status_code == 404
     assert (await client.post(f"/situations/{reference}/delete", data=sent)).status_code == 404
     assert db.all(select(Situation))[0].severity.value == "orange"
+
+
+async def test_a_rule_about_dates_is_said_in_the_readers_language(
+    client: httpx.AsyncClient, world: World, db: Database
+) -> None:
+    """The service's reason, with its date, in the console's words: French first, then the
+    language chosen."""
+    reference = await _opened(client, world)  # opened on 14 March 2026
+    await sign_in(client, world.delegate.username)
+    page = await client.get(f"/situations/{reference}")
+    early = {"typology": "M1", "closed_on": "2026-03-01", "outcome": "Fin."}
+    refused = await _send(client, reference, "close", page, **early)
+    assert refused.status_code == 400
+    assert (
+        'id="close-closed_on-error">Date antérieure à la date d&#39;ouverture de la situation '
+        "(14/03/2026)." in refused.text
+    )
+    assert "before" not in refused.text
+    await client.get("/language", params={"to": "de"})
+    page = await client.get(f"/situations/{reference}")
+    refused = await _send(client, reference, "close", page, **early)
+    assert "Das Datum liegt vor dem Eröffnungsdatum der Situation (14/03/2026)." in refused.text
+    assert db.all(select(Situation))[0].status.value == "open"

@@ -31,8 +31,9 @@ class Situation(Base):
     __tablename__ = "situations"
     __table_args__ = (
         UniqueConstraint("year", "sequence"),
-        # The caseload counts open files by colour and by opening date from this index alone,
-        # and finds those untouched for long from the next.
+        # The caseload counts open files by colour from this index alone, finds those untouched
+        # for long from the next, and those opened by a date (due for a year-end review) from
+        # the third.
         Index(
             "ix_situations_caseload",
             "status",
@@ -43,6 +44,7 @@ class Situation(Base):
             "id",
         ),
         Index("ix_situations_status_updated_at", "status", "updated_at"),
+        Index("ix_situations_status_opened_on", "status", "opened_on", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_new_id)

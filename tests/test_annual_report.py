@@ -16,6 +16,8 @@ from fastapi import FastAPI
 
 from app.auth import service as auth_service
 from app.core.principal import Role
+from app.reference.labels import Language
+from app.statistics import annual_report as report
 from scripts import annual_report
 from tests.factories import World
 from tests.statistics.conftest import tell, year_2024, year_2025
@@ -74,18 +76,18 @@ async def test_report(
     page = output.read_text(encoding="utf-8")
     assert "statistiques 2025" in page
     # The requalifications are the pairs that happened; a code's net change is apart.
-    requalifications = page.split("<h2>Requalifications</h2>")[1].split("<h2>")[0]
+    requalifications = page.split('id="report-requalifications">')[1].split("<h2")[0]
     assert "M1 → M21" in requalifications
     net = requalifications.split("<h3>")[1]
     assert net.startswith("Écart net")
-    assert "M1 : 7 à l&#x27;entrée, 3 à la sortie" in net
+    assert "M1 : 7 à l&#39;entrée, 3 à la sortie" in net
     assert page.count("<svg") == 2
     # Self-contained: nothing is fetched, no script runs.
     assert not re.search(r'(src|href)="(https?:)?//', page)
     assert "<script" not in page
     assert "<link" not in page
     # Key figures: 16 situations against 4, +300,0 % as a French reader writes it.
-    assert re.search(r'<div class="value">16</div>', page)
+    assert '<p class="value">16</p>' in page
     assert "+300,0\u00a0%" in page
     assert "+300.0" not in page
     months = "janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre"
@@ -124,11 +126,11 @@ async def test_a_year_not_ended_is_said_provisional(
         client_secret=reporter_credentials[1],
         year=date.today().year,
         compare_to=None,
-        lang="de",
+        lang=Language.DE,
         organisation=None,
         suppress_below=None,
     )
-    page = annual_report.render_html(stats, "de")
+    page = report.document(stats, Language.DE, today=date.today())
     assert "Vorläufige Zahlen" in page
 
 
@@ -153,20 +155,31 @@ def test_the_scripts_errors_are_said_in_one_line(
     assert capsys.readouterr().err == f"error: no service answers at {nowhere}\n"
 
 
-def test_a_hidden_count_is_never_drawn_as_a_zero() -> None:
-    def series(hidden: bool) -> list[dict[str, Any]]:
-        return [
-            {
-                "code": f"M{n}",
-                "value": None if hidden and n == 1 else (0 if n == 1 else 5),
-                "suppressed": hidden and n == 1,
-            }
-            for n in range(1, 25)
-        ]
+async def test_a_hidden_count_is_never_drawn_as_a_zero(
+    client: httpx.AsyncClient, world: World, live_url: str, reporter_credentials: tuple[str, str]
+) -> None:
+    """A count under the threshold is drawn as a marked stub with "<N" beside it, never as a
+    bar of no length that would read as zero."""
+    import asyncio
 
-    def chart(hidden: bool) -> str:
-        stats = {"year": 2025, "suppress_below": 3, "intake": series(hidden)}
-        stats["closure"] = series(hidden)
-        return annual_report.typology_chart(stats, annual_report.TEXTS["fr"])
-
-    assert chart(hidden=True) != chart(hidden=False)
+    await tell(client, world, year_2024() + year_2025())
+    stats = await asyncio.to_thread(
+        annual_report.fetch,
+        url=live_url,
+        client_id=reporter_credentials[0],
+        client_secret=reporter_credentials[1],
+        year=2025,
+        compare_to=None,
+        lang=Language.FR,
+        organisation=None,
+        suppress_below=3,
+    )
+    hidden = [f for f in stats.intake if f.suppressed]
+    drawn = [f for f in stats.intake if f.value]
+    assert hidden, "the figures have small counts to hide"
+    chart = str(report.sections(stats, Language.FR)).split("<svg")[1].split("</svg>")[0]
+    assert chart.count('class="hidden-count"') == len(hidden) + sum(
+        f.suppressed for f in stats.closure
+    )
+    assert chart.count('class="series-0"') == 1 + len(drawn)  # the legend's, then a bar each
+    assert 'width="0' not in chart

@@ -18,7 +18,11 @@ def include_console(app: FastAPI) -> None:
     another host)."""
     for part in PARTS:
         app.include_router(part.router)
-    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    files = StaticFiles(
+        directory=Path(__file__).parent / "static",
+        packages=[("app.statistics", "static")],  # the annual report's stylesheet
+    )
+    app.mount("/static", files, name="static")
 
     @app.exception_handler(SignInFirst)
     async def sign_in_first(request: Request, _: SignInFirst) -> Response:

@@ -1,12 +1,11 @@
 """A year's figures and its comparison, as the API counts them."""
 
 from datetime import date
-from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -20,12 +19,11 @@ from app.console.pages import (
 from app.core.db import ReadingSessionDep, run_in_own_transaction
 from app.core.errors import AppError
 from app.organisations import service as organisation_service
+from app.statistics import annual_report
 from app.statistics import export as statistics_export
 from app.statistics import service as statistics_service
 
 router = APIRouter(include_in_schema=False)
-# Put inside the annual report, which is read without the service.
-STYLESHEET = Path(__file__).parent / "static" / "console.css"
 
 
 # --- statistics ------------------------------------------------------------------------------
@@ -83,17 +81,14 @@ async def statistics_page(
             )
         )
     if format == "report":
-        response = page.render(
-            "annual_report.html",
-            stats=stats,
-            stylesheet=STYLESHEET.read_text(),
-            today=date.today().strftime("%d/%m/%Y"),
-            today_year=date.today().year,
+        return protected(
+            HTMLResponse(
+                annual_report.document(stats, lang, today=date.today()),
+                headers={
+                    "Content-Disposition": f'attachment; filename="rapport-annuel-{year}.html"'
+                },
+            )
         )
-        response.headers["Content-Disposition"] = (
-            f'attachment; filename="rapport-annuel-{year}.html"'
-        )
-        return response
     asked = {
         "year": year,
         "compare_to": compare_to,
@@ -103,6 +98,7 @@ async def statistics_page(
     return page.render(
         "statistics.html",
         stats=stats,
+        report=annual_report.sections(stats, lang),
         asked=asked,
         organisations=[o.code for o in choices],
         csv_link="/statistics?" + urlencode({**asked, "format": "csv"}),

@@ -254,11 +254,6 @@ WORDS: dict[str, tuple[str, str, str]] = {
     ),
     "choose_one": ("— choisir —", "— choose —", "— auswählen —"),
     "statistics": ("Statistiques", "Statistics", "Statistik"),
-    "hidden_small": (
-        "Nombre inférieur à {n}, masqué pour qu'aucune personne ne soit reconnaissable",
-        "A count below {n}, hidden so that no one can be recognised",
-        "Zahl unter {n}, verborgen, damit niemand erkennbar ist",
-    ),
     "provisional": (
         "Chiffres provisoires : l'année {year} n'est pas terminée.",
         "Provisional figures: {year} has not ended.",
@@ -276,51 +271,9 @@ WORDS: dict[str, tuple[str, str, str]] = {
         "Download the figures (CSV)",
         "Zahlen herunterladen (CSV)",
     ),
-    "situations_of_year": (
-        "Situations de l'année",
-        "The year's situations",
-        "Situationen des Jahres",
-    ),
     "situations": ("Situations", "Situations", "Situationen"),
-    "requalified": (
-        "Requalifiées à la clôture",
-        "Requalified at closure",
-        "Bei Abschluss umqualifiziert",
-    ),
-    "without_closure_typology": (
-        "Sans typologie de clôture",
-        "Without a closure typology",
-        "Ohne Typologie bei Abschluss",
-    ),
-    "change": ("Évolution", "Change", "Veränderung"),
-    "severity_at_year_end": (
-        "Couleur au 31 décembre",
-        "Colour on 31 December",
-        "Farbe am 31. Dezember",
-    ),
-    "by_code": ("Par typologie", "By typology", "Nach Typologie"),
-    "intake_by_code": ("Typologie à l'ouverture", "Typology at intake", "Typologie bei Eröffnung"),
     "at_intake": ("À l'ouverture", "At intake", "Bei Eröffnung"),
     "at_closure": ("À la clôture", "At closure", "Bei Abschluss"),
-    "requalifications": (
-        "Requalifications (de → vers)",
-        "Requalifications (from → to)",
-        "Umqualifizierungen (von → nach)",
-    ),
-    "reports": ("Signalements", "Reports", "Meldungen"),
-    "report_reported": ("Signalées", "Reported", "Gemeldet"),
-    "report_decided_not_to_report": (
-        "Décision motivée de ne pas signaler",
-        "Decided not to report",
-        "Entschieden, nicht zu melden",
-    ),
-    "report_red_without_report": (
-        "Rouges sans signalement ni décision",
-        "Red without a report or a decision",
-        "Rot ohne Meldung oder Entscheidung",
-    ),
-    "report_none": ("Ni l'un ni l'autre", "Neither", "Weder noch"),
-    "by_organisation": ("Par organisme", "By organisation", "Nach Organisation"),
     "administration": ("Administration", "Administration", "Verwaltung"),
     "section_organisations": (
         "Organismes et sites",
@@ -485,13 +438,6 @@ WORDS: dict[str, tuple[str, str, str]] = {
         "Download the annual report (HTML, to print)",
         "Jahresbericht herunterladen (HTML, zum Drucken)",
     ),
-    "annual_report_title": (
-        "Délégués à la bientraitance — statistiques {year}",
-        "Bientraitance delegates — statistics {year}",
-        "Bientraitance-Delegierte — Statistik {year}",
-    ),
-    "compared_with": ("Comparaison avec {year}", "Compared with {year}", "Verglichen mit {year}"),
-    "drawn_up_on": ("établi le {day}", "drawn up on {day}", "erstellt am {day}"),
     "signed_in_as": ("Connecté·e : {who}", "Signed in: {who}", "Angemeldet: {who}"),
 }
 

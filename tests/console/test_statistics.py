@@ -9,6 +9,8 @@ from tests.conftest import Database
 from tests.console.test_sessions import sign_in
 from tests.factories import World, situation_body
 
+SITUATIONS = '<p class="value">{}</p><p class="label">Situations (interventions)'
+
 
 async def _filed(client: httpx.AsyncClient, world: World, **body: object) -> None:
     done = await client.post(
@@ -26,9 +28,9 @@ async def test_a_delegate_reads_the_networks_figures_and_downloads_them(
     page = await client.get("/statistics?year=2026&compare_to=2025")
     assert page.status_code == 200
     assert "<h1>Statistiques 2026</h1>" in page.text
-    row = page.text.split('<th scope="row">Situations</th>')[1].split("</tr>")[0]
-    assert "<td>3</td>" in row
-    assert "<svg" in page.text
+    assert SITUATIONS.format(3) in page.text  # the annual report's key figure
+    assert page.text.count("<svg") == 2  # and its charts
+    assert 'href="/static/annual_report.css"' in page.text
     audited = db.all(select(AuditEntry.action).where(AuditEntry.action == "statistics.annual"))
     assert audited == ["statistics.annual"]  # the figures read are audited, as through the API
     csv = await client.get("/statistics?year=2026&compare_to=2025&format=csv")
@@ -39,8 +41,11 @@ async def test_a_delegate_reads_the_networks_figures_and_downloads_them(
     assert "<style>" in report.text  # one file that needs nothing else to be read
     assert "src=" not in report.text
     assert 'rel="stylesheet"' not in report.text
-    row = report.text.split('<th scope="row">Situations</th>')[1].split("</tr>")[0]
-    assert "<td>3</td>" in row
+    assert SITUATIONS.format(3) in report.text
+    assert report.text.count("<svg") == 2
+    stylesheet = await client.get("/static/annual_report.css")
+    assert stylesheet.status_code == 200
+    assert stylesheet.text in report.text
 
 
 async def test_a_coordinator_sees_their_organisation_and_hidden_counts_are_marked(
@@ -53,8 +58,8 @@ async def test_a_coordinator_sees_their_organisation_and_hidden_counts_are_marke
     assert page.status_code == 200
     assert "<h1>Statistiques 2026 · HSO</h1>" in page.text
     assert "MRE" not in page.text.split("<main")[1]
-    row = page.text.split('<th scope="row">Situations</th>')[1].split("</tr>")[0]
-    assert "&lt;3" in row  # two situations: hidden, and said so, never a zero
+    # Two situations: hidden, and said so, never a zero.
+    assert SITUATIONS.format("&lt;3") in page.text
     refused = await client.get("/statistics?year=2026&organisation=MRE")
     assert refused.status_code in (403, 404)
 

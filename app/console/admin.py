@@ -2,7 +2,7 @@
 authorities, webhook subscriptions, past years' published totals, and the audit trail with its
 verification. Each form calls the service the API and the command call."""
 
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -32,8 +32,9 @@ from app.core.principal import CLIENT_ROLES, PERSON_ROLES, AccountKind, Role
 from app.organisations import service as organisation_service
 from app.reference import service as reference_service
 from app.reference.schemas import AuthorityCreate
+from app.situations.enums import Severity
 from app.statistics import service as statistics_service
-from app.statistics.schemas import BaselineFigures
+from app.statistics.schemas import BaselineFigures, ReportStatus
 from app.subscriptions import service as subscription_service
 from app.typologies import service as typology_service
 
@@ -107,9 +108,15 @@ def _render(
         listed["webhooks"] = subscription_service.list_(session=session, principal=None)
     elif section == "baselines":
         listed["baselines"] = statistics_service.list_baselines(session=session)
-        listed["codes"] = [
-            c.code for c in typology_service.catalogue(session=session, lang=lang).codes
+        catalogue = typology_service.catalogue(session=session, lang=lang)
+        listed["codes"] = [c.code for c in catalogue.codes]
+        listed["groups"] = catalogue.groups
+        listed["organisations"] = [
+            o.code for o in organisation_service.list_(session=session, principal=None)
         ]
+        listed["authorities"] = reference_service.authorities(session=session, lang=lang).items
+        listed["colours"] = [colour.value for colour in Severity]
+        listed["report_statuses"] = list(get_args(ReportStatus))
     else:
         listed["entries"], listed["next_cursor"] = audit_service.list_(
             session=session, limit=PAGE, cursor=cursor
@@ -302,22 +309,40 @@ def _stop_webhook(session: Session, signed: Signed, fields: dict[str, str]) -> D
     return None
 
 
+# A baseline's counts, each a form field per key: `intake_M1`, `organisations_MRE`... (the
+# longer prefix first: `reports_by_authority_` before `reports_`).
+_BASELINE_COUNTS = (
+    "intake",
+    "closure",
+    "organisations",
+    "severity_at_year_end",
+    "highest_severity",
+    "reports_by_authority",
+    "reports",
+)
+
+
 def _put_baseline(session: Session, signed: Signed, fields: dict[str, str]) -> Done:
-    """A past year's published totals: the number of situations and, where known, each code's
-    at intake and at closure (a code left empty is unknown, not zero)."""
-    figures = {
-        "situations": fields.get("situations") or None,
-        "intake": {
-            name.removeprefix("intake_"): value
-            for name, value in fields.items()
-            if name.startswith("intake_") and value
-        },
-        "closure": {
-            name.removeprefix("closure_"): value
-            for name, value in fields.items()
-            if name.startswith("closure_") and value
-        },
+    """A past year's published figures, as many as are known: a field left empty is unknown,
+    not zero. Each field is named after the figure it gives (`intake_M1`,
+    `groups_sexualised_closure`), so that a refusal stands next to it."""
+    figures: dict[str, Any] = {
+        name: fields.get(name) or None
+        for name in ("situations", "without_closure_typology", "requalified", "source_note")
     }
+    figures |= {counts: {} for counts in (*_BASELINE_COUNTS, "groups")}
+    for name, value in fields.items():
+        if not value:
+            continue
+        if name.startswith("groups_"):
+            group, stage = name.removeprefix("groups_").rsplit("_", 1)
+            figures["groups"].setdefault(group, {})[stage] = value
+            continue
+        for counts in _BASELINE_COUNTS:
+            if name.startswith(f"{counts}_"):
+                figures[counts][name.removeprefix(f"{counts}_")] = value
+                break
+    figures["requalifications"] = _pairs(fields.get("requalifications", ""))
     statistics_service.put_baseline(
         session=session,
         principal=signed.principal,
@@ -326,6 +351,22 @@ def _put_baseline(session: Session, signed: Signed, fields: dict[str, str]) -> D
         if_match=None,
     )
     return None
+
+
+def _pairs(text: str) -> list[dict[str, str]] | None:
+    """Requalification pairs, one a line: `M1 M21 3` (an arrow between the codes may stay)."""
+    pairs = []
+    for line in text.splitlines():
+        words = line.replace("→", " ").replace(":", " ").split()
+        if not words:
+            continue
+        if len(words) != 3:
+            raise ValidationFailed.on("requalifications", PAIR_FORM)
+        pairs.append(dict(zip(("from_code", "to_code", "count"), words, strict=True)))
+    return pairs or None
+
+
+PAIR_FORM = "one pair a line: the code at intake, the code at closure, the count (M1 M21 3)"
 
 
 def _delete_baseline(session: Session, signed: Signed, fields: dict[str, str]) -> Done:

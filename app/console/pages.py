@@ -189,17 +189,29 @@ def errors_of(refused: ValidationError | AppError, lang: Language) -> dict[str, 
     errors: dict[str, str] = {}
     if isinstance(refused, ValidationError):
         for detail in refused.errors():
-            field = str(detail["loc"][0]) if detail["loc"] else "form"
+            field = _field_of(detail["loc"])
             kind = "missing" if detail.get("input") in (None, "") else detail["type"]
             errors.setdefault(field, say(_KINDS[kind], lang) if kind in _KINDS else detail["msg"])
         return errors
     if isinstance(refused, PreconditionFailed):
         return {"form": say("changed_meanwhile", lang)}
     for wrong in refused.errors or []:
-        errors.setdefault(wrong.field, say_reason(wrong.template, wrong.values, lang))
+        field = _field_of(tuple(wrong.field.split(".")))
+        errors.setdefault(field, say_reason(wrong.template, wrong.values, lang))
     if not refused.errors:
         errors["form"] = said(refused, lang)
     return errors
+
+
+def _field_of(location: tuple[int | str, ...]) -> str:
+    """The form field a refusal is about: its location's names joined by "_" (`intake_M1` for
+    the count of M1 at intake), up to a list's index (a list is one field)."""
+    names = []
+    for part in location:
+        if isinstance(part, int) or part.isdigit():
+            break
+        names.append(part)
+    return "_".join(names) or "form"
 
 
 def said(refused: AppError, lang: Language) -> str:

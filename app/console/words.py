@@ -272,8 +272,6 @@ WORDS: dict[str, tuple[str, str, str]] = {
         "Zahlen herunterladen (CSV)",
     ),
     "situations": ("Situations", "Situations", "Situationen"),
-    "at_intake": ("À l'ouverture", "At intake", "Bei Eröffnung"),
-    "at_closure": ("À la clôture", "At closure", "Bei Abschluss"),
     "administration": ("Administration", "Administration", "Verwaltung"),
     "section_organisations": (
         "Organismes et sites",
@@ -300,6 +298,63 @@ WORDS: dict[str, tuple[str, str, str]] = {
         "Chiffres publiés d'une année",
         "A year's published figures",
         "Veröffentlichte Zahlen eines Jahres",
+    ),
+    "field_without_closure_typology": (
+        "Sans typologie de sortie",
+        "Without closure typology",
+        "Ohne Abschlusstypologie",
+    ),
+    "field_requalified": (
+        "Situations requalifiées",
+        "Requalified situations",
+        "Neu eingestufte Situationen",
+    ),
+    "field_intake": ("Typologie à l'entrée", "Typology at intake", "Typologie bei Eröffnung"),
+    "field_closure": ("Typologie à la sortie", "Typology at closure", "Typologie beim Abschluss"),
+    "field_groups": ("Groupes de typologies", "Typology groups", "Typologiegruppen"),
+    "field_organisations": ("Par organisation", "By organisation", "Nach Organisation"),
+    "field_severity_at_year_end": (
+        "Couleur en fin d'année",
+        "Colour at year end",
+        "Farbe am Jahresende",
+    ),
+    "field_highest_severity": (
+        "Couleur la plus élevée atteinte",
+        "Highest colour reached",
+        "Höchste erreichte Farbe",
+    ),
+    "field_reports": ("Signalements", "Reports", "Meldungen"),
+    "field_reports_by_authority": (
+        "Signalements par autorité",
+        "Reports by authority",
+        "Meldungen nach Behörde",
+    ),
+    "field_requalifications": ("Requalifications", "Requalifications", "Neueinstufungen"),
+    "pairs_hint": (
+        "une paire par ligne : M1 M21 3",
+        "one pair a line: M1 M21 3",
+        "ein Paar pro Zeile: M1 M21 3",
+    ),
+    "field_source_note": (
+        "Source des chiffres",
+        "Where the figures come from",
+        "Quelle der Zahlen",
+    ),
+    "status_reported": ("Signalée", "Reported", "Gemeldet"),
+    "status_decided_not_to_report": (
+        "Décision motivée de ne pas signaler",
+        "Justified decision not to report",
+        "Begründete Entscheidung, nicht zu melden",
+    ),
+    "status_red_without_report": (
+        "Rouge sans signalement ni décision",
+        "Red without report or decision",
+        "Rot ohne Meldung oder Entscheidung",
+    ),
+    "status_none": (
+        "Sans signalement (vert ou orange)",
+        "No report (green or orange)",
+        "Keine Meldung (grün oder orange)",
     ),
     "baseline_help": (
         "Laissez vide ce qui n'est pas connu : vide n'est pas zéro.",
@@ -448,6 +503,11 @@ REASONS: dict[str, tuple[str, str, str]] = {
     "required": WORDS["required"],
     "cannot be null": WORDS["required"],
     "choose one of the list": WORDS["choose"],
+    "one pair a line: the code at intake, the code at closure, the count (M1 M21 3)": (
+        "Une paire par ligne : le code à l'entrée, le code à la sortie, le nombre (M1 M21 3).",
+        "One pair a line: the code at intake, the code at closure, the count (M1 M21 3).",
+        "Ein Paar pro Zeile: Code bei Eröffnung, Code bei Abschluss, Anzahl (M1 M21 3).",
+    ),
     "must not be in the future": (
         "La date ne peut pas être dans le futur.",
         "The date cannot be in the future.",

@@ -10,7 +10,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from app.reference.labels import Language
-from app.statistics.schemas import AnnualStatistics, Figure
+from app.statistics.schemas import AnnualStatistics, Figure, RequalificationFigure
 
 STYLESHEET = Path(__file__).parent / "static" / "annual_report.css"
 
@@ -82,7 +82,9 @@ WORDS: dict[str, tuple[str, str, str]] = {
         "{code}: {intake} at intake, {closure} at closure",
         "{code}: {intake} bei Eröffnung, {closure} bei Abschluss",
     ),
-    "from_to": ("De → à", "From → to", "Von → nach"),
+    "from": ("Code à l'entrée", "Code at intake", "Code bei Eröffnung"),
+    "to": ("Codes à la sortie, {year}", "Codes at closure, {year}", "Codes beim Abschluss, {year}"),
+    "pair": ("{code}\u00a0: {count}", "{code}: {count}", "{code}: {count}"),
     "groups": ("Groupes de typologies", "Typology groups", "Typologiegruppen"),
     "group": ("Groupe", "Group", "Gruppe"),
     "share": ("Part", "Share", "Anteil"),
@@ -213,12 +215,27 @@ def sections(stats: AnnualStatistics, lang: Language) -> Markup:
         key_groups=KEY_GROUPS,
         # Each chart's rows: a label and the two figures drawn side by side.
         typology_rows=[(i.code, (i, c)) for i, c in zip(stats.intake, stats.closure, strict=True)],
+        requalified_from=_requalified_from(stats),
         severity_rows=[
             (t(end.severity), (end, top))
             for end, top in zip(stats.severity_at_year_end, stats.highest_severity, strict=True)
         ],
     )
     return Markup(html)  # noqa: S704 - rendered by the autoescaping environment above
+
+
+def _requalified_from(
+    stats: AnnualStatistics,
+) -> list[tuple[str, list[RequalificationFigure]]]:
+    """The requalification pairs by code at intake, in the typology's order."""
+    order = {figure.code: position for position, figure in enumerate(stats.intake)}
+    by_code: dict[str, list[RequalificationFigure]] = {}
+    for pair in sorted(
+        stats.requalifications,
+        key=lambda r: (order.get(r.from_code, len(order)), order.get(r.to_code, len(order))),
+    ):
+        by_code.setdefault(pair.from_code, []).append(pair)
+    return list(by_code.items())
 
 
 def document(stats: AnnualStatistics, lang: Language, today: date) -> str:

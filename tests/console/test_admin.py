@@ -144,12 +144,51 @@ async def test_baselines_and_the_audit_chain(
     client: httpx.AsyncClient, world: World, db: Database
 ) -> None:
     await sign_in(client, world.admin.username)
-    done, _ = await _post(
-        client, "/admin/baselines/put", year="2024", situations="214", intake_M1="31"
+    published = {
+        "year": "2024",
+        "situations": "214",
+        "requalified": "4",
+        "intake_M1": "31",
+        "closure_M1": "",  # unknown, not zero
+        "groups_sexualised_intake": "25",
+        "organisations_MRE": "120",
+        "severity_at_year_end_red": "4",
+        "highest_severity_red": "11",
+        "reports_reported": "17",
+        "reports_by_authority_parquet": "12",
+        "requalifications": "M1 → M21 : 3\nM2 M22 1\n",
+        "source_note": "Rapport annuel 2024, p. 14",
+    }
+    refused, _ = await _post(
+        client, "/admin/baselines/put", **published | {"requalifications": "M1 M21"}
     )
+    assert refused.status_code == 400
+    assert (
+        'id="put-requalifications-error">Une paire par ligne : le code à l&#39;entrée'
+        in refused.text
+    )
+    assert "Rapport annuel 2024, p. 14" in refused.text  # what was typed is kept
+    assert db.count(StatisticsBaseline) == 0
+    done, _ = await _post(client, "/admin/baselines/put", **published)
     assert done.status_code == 303, done.text
     [baseline] = db.all(select(StatisticsBaseline))
-    assert (baseline.figures["situations"], baseline.figures["intake"]) == (214, {"M1": 31})
+    assert baseline.figures == {
+        "situations": 214,
+        "requalified": 4,
+        "intake": {"M1": 31},
+        "closure": {},  # none known
+        "groups": {"sexualised": {"intake": 25}},
+        "organisations": {"MRE": 120},
+        "severity_at_year_end": {"red": 4},
+        "highest_severity": {"red": 11},
+        "reports": {"reported": 17},
+        "reports_by_authority": {"parquet": 12},
+        "requalifications": [
+            {"from_code": "M1", "to_code": "M21", "count": 3},
+            {"from_code": "M2", "to_code": "M22", "count": 1},
+        ],
+        "source_note": "Rapport annuel 2024, p. 14",
+    }
     done, _ = await _post(client, "/admin/baselines/delete", year="2024")
     assert db.count(StatisticsBaseline) == 0
     _, verified = await _post(client, "/admin/audit/verify")

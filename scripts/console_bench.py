@@ -17,7 +17,8 @@ and times, one after the other in the same run:
 - the statistics page, against GET /api/v1/statistics/annual/{year}?compare_to=...
 
 Each figure is the median (and p95) of the server's answer time seen by the client over
-`--repeat` calls, after one warm-up. It also prints the bytes a browser receives: a first visit
+`--repeat` calls, after one warm-up; a page and its API calls take turns, so that a slower
+moment of the machine falls on both. It also prints the bytes a browser receives: a first visit
 (the login page, its stylesheet and script, then the caseload) and each later page.
 
 THE DATABASE IT IS GIVEN IS EMPTIED. Without --database-url it uses a SQLite file in a
@@ -27,8 +28,10 @@ temporary folder.
 import argparse
 import random
 import re
+import statistics
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -39,7 +42,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from scripts.bench import analyze, reset_database, seed, server, timings  # noqa: E402
+from scripts.bench import analyze, reset_database, seed, server  # noqa: E402
 
 TARGET = 1.5  # a page's median at most this many times its API calls'
 
@@ -76,6 +79,28 @@ def _ok(response: httpx.Response) -> httpx.Response:
     if response.status_code != 200:
         raise RuntimeError(f"{response.request.url}: {response.status_code}")
     return response
+
+
+def side_by_side(
+    page: Callable[[], object], calls: Callable[[], object], repeat: int
+) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The page and its API calls timed in turns, so that a slower moment of the machine falls
+    on both: each one's median and p95, in seconds."""
+    page(), calls()  # warm caches and connections
+    samples: tuple[list[float], list[float]] = ([], [])
+    for _ in range(repeat):
+        for timed, call in zip(samples, (page, calls), strict=True):
+            start = time.perf_counter()
+            call()
+            timed.append(time.perf_counter() - start)
+    return _median_p95(samples[0]), _median_p95(samples[1])
+
+
+def _median_p95(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return statistics.median(ordered), ordered[
+        min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))
+    ]
 
 
 def measure(base: str, email: str, password: str, year: int, repeat: int) -> list[dict[str, Any]]:
@@ -143,8 +168,7 @@ def measure(base: str, email: str, password: str, year: int, repeat: int) -> lis
     ]
     results: list[dict[str, Any]] = []
     for name, page, calls in pages:
-        page_median, page_p95 = timings(page, repeat)
-        api_median, api_p95 = timings(calls, repeat)
+        (page_median, page_p95), (api_median, api_p95) = side_by_side(page, calls, repeat)
         results.append(
             {
                 "page": name,

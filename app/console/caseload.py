@@ -136,10 +136,13 @@ def caseload(
         first_page="/?" + urlencode(asked) if cursor else None,
         asked={"status": "open", **asked} if not attention else asked,
         attention_asked=attention,
+        # The filters' form heads the first page; the next ones link back to it.
         organisations=[
             o.code for o in organisation_service.list_(session=session, principal=principal)
-        ],
-        typologies=labels_of(typology_service.catalogue(session=session, lang=lang).codes),
+        ]
+        if overview
+        else None,
+        typologies=labels_of(typology_service.codes(session=session, lang=lang)),
         severities=list(Severity),
         statuses=list(SituationStatus),
     )

@@ -180,6 +180,11 @@ _KINDS = {
     "date_type": "invalid_date",
     "enum": "choose",
     "literal_error": "choose",
+    "int_parsing": "not_a_number",
+    "int_type": "not_a_number",
+    "greater_than_equal": "at_least",
+    "less_than_equal": "at_most",
+    "string_too_long": "too_long",
 }
 
 
@@ -191,7 +196,9 @@ def errors_of(refused: ValidationError | AppError, lang: Language) -> dict[str, 
         for detail in refused.errors():
             field = _field_of(detail["loc"])
             kind = "missing" if detail.get("input") in (None, "") else detail["type"]
-            errors.setdefault(field, say(_KINDS[kind], lang) if kind in _KINDS else detail["msg"])
+            limits = detail.get("ctx", {})  # the bound a number or a text broke, if any
+            reason = say(_KINDS[kind], lang, **limits) if kind in _KINDS else detail["msg"]
+            errors.setdefault(field, reason)
         return errors
     if isinstance(refused, PreconditionFailed):
         return {"form": say("changed_meanwhile", lang)}

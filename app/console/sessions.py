@@ -8,7 +8,7 @@ import hmac
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app.auth.models import Account
@@ -60,14 +60,17 @@ def current(
     that only reads says False, and `seen` later)."""
     if not token:
         return None
-    found = session.get(ConsoleSession, _hash(token))
-    if found is None:
+    row = session.execute(
+        select(ConsoleSession, Account)
+        .join(Account, Account.id == ConsoleSession.account_id)
+        .where(ConsoleSession.token_hash == _hash(token))
+    ).first()
+    if row is None:
         return None
-    account = session.get(Account, found.account_id)
+    found, account = row
     now = utcnow()
     if (
-        account is None
-        or not account.active
+        not account.active
         or account.token_version != found.token_version
         or now - found.last_seen_at > timedelta(minutes=settings.console_idle_minutes)
         or now - found.started_at > timedelta(hours=settings.console_lifetime_hours)

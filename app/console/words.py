@@ -75,6 +75,11 @@ WORDS: dict[str, tuple[str, str, str]] = {
         "Seit {days} Tagen ohne Aktivität",
     ),
     "none": ("Aucune", "None", "Keine"),
+    "change_filters": (
+        "Modifier les filtres (retour à la première page)",
+        "Change the filters (back to the first page)",
+        "Filter ändern (zurück zur ersten Seite)",
+    ),
     "filters": ("Filtrer", "Filter", "Filtern"),
     "reference": ("Référence", "Reference", "Referenz"),
     "organisation": ("Organisme", "Organisation", "Organisation"),
@@ -235,6 +240,18 @@ WORDS: dict[str, tuple[str, str, str]] = {
         "Dieses Feld ist erforderlich.",
     ),
     "invalid_date": ("Date invalide.", "Not a valid date.", "Ungültiges Datum."),
+    "not_a_number": (
+        "Saisissez un nombre entier.",
+        "Enter a whole number.",
+        "Bitte eine ganze Zahl eingeben.",
+    ),
+    "at_least": ("Au moins {ge}.", "At least {ge}.", "Mindestens {ge}."),
+    "at_most": ("Au plus {le}.", "At most {le}.", "Höchstens {le}."),
+    "too_long": (
+        "Au plus {max_length} caractères.",
+        "At most {max_length} characters.",
+        "Höchstens {max_length} Zeichen.",
+    ),
     "choose": (
         "Choisissez une valeur de la liste.",
         "Choose a value from the list.",

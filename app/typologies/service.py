@@ -12,12 +12,18 @@ def exists(*, session: Session, code: str) -> bool:
     return session.get(Typology, code) is not None
 
 
+def codes(*, session: Session, lang: Language) -> list[TypologyRead]:
+    """The codes with their labels, in the typology's order (a list to choose from)."""
+    typologies = session.scalars(select(Typology).order_by(Typology.position))
+    return [TypologyRead(code=t.code, label=t.label(lang)) for t in typologies]
+
+
 def catalogue(*, session: Session, lang: Language) -> TypologyCatalogue:
-    codes = session.scalars(select(Typology).order_by(Typology.position))
+    listed = codes(session=session, lang=lang)
     groups = session.scalars(select(TypologyGroup).order_by(TypologyGroup.position))
     return TypologyCatalogue(
         lang=lang,
-        codes=[TypologyRead(code=t.code, label=t.label(lang)) for t in codes],
+        codes=listed,
         groups=[
             TypologyGroupRead(
                 code=g.code, label=g.label(lang), members=[m.typology_code for m in g.members]

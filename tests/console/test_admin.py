@@ -168,6 +168,8 @@ async def test_baselines_and_the_audit_chain(
         in refused.text
     )
     assert "Rapport annuel 2024, p. 14" in refused.text  # what was typed is kept
+    negative, _ = await _post(client, "/admin/baselines/put", **published | {"intake_M1": "-2"})
+    assert 'id="put-intake_M1-error">Au moins 0.' in negative.text  # beside its own field
     assert db.count(StatisticsBaseline) == 0
     done, _ = await _post(client, "/admin/baselines/put", **published)
     assert done.status_code == 303, done.text

@@ -125,8 +125,12 @@ class YearEndReview(SituationRecord, Base):
     """Closure-stage typology of a file still open at the end of a year."""
 
     __tablename__ = "year_end_reviews"
-    # Whether a file was reviewed for a year, from the index alone.
-    __table_args__ = (Index("ix_year_end_reviews_situation_id_year", "situation_id", "year"),)
+    # Whether a file was reviewed for a year, from the index alone; the files reviewed for a
+    # year, from the second.
+    __table_args__ = (
+        Index("ix_year_end_reviews_situation_id_year", "situation_id", "year"),
+        Index("ix_year_end_reviews_year_situation_id", "year", "situation_id"),
+    )
 
     year: Mapped[int]
     reviewed_on: Mapped[date]
